@@ -1,0 +1,240 @@
+// The Open Notify API: two endpoints, fetched concurrently with bounded
+// retries, and validated as untrusted input. Nothing here knows about metrics.
+import type { FetchConfig } from './config';
+import { FetchError, httpGet } from './httpGet';
+
+export const ENDPOINTS = {
+  astros: '/astros.json',
+  iss_now: '/iss-now.json',
+} as const;
+export type EndpointName = keyof typeof ENDPOINTS;
+export const ENDPOINT_NAMES = Object.keys(ENDPOINTS) as EndpointName[];
+
+export interface Person {
+  name: string;
+  craft: string;
+}
+export interface Astros {
+  number: number;
+  people: Person[];
+}
+export interface IssNow {
+  latitude: number;
+  longitude: number;
+  timestamp: number;
+}
+export interface EndpointData {
+  astros: Astros;
+  iss_now: IssNow;
+}
+
+export type Outcome<T> =
+  | { ok: true; data: T; durationSeconds: number; attempts: number; attemptSeconds: number[] }
+  | { ok: false; reason: string; durationSeconds: number; attempts: number; attemptSeconds: number[] };
+
+export type Collection = { [K in EndpointName]: Outcome<EndpointData[K]> } & {
+  /** Unix seconds when the fetches finished. */
+  finishedAt: number;
+};
+
+export class ValidationError extends Error {}
+
+export interface CollectDeps {
+  /** Unix time in milliseconds. */
+  now(): number;
+  userAgent: string;
+  debug(message: string, fields: Record<string, unknown>): void;
+  /** Waits between attempts; injectable so unit tests need not sleep. */
+  sleep?(ms: number): Promise<void>;
+}
+
+// The API asks for no more than one request every 5 s; a few quick retries
+// inside one run are still polite, a storm is not. Full jitter around an
+// exponential base keeps many hosts on one cron minute from retrying in step.
+const BACKOFF_BASE_MS = 250;
+const BACKOFF_MAX_MS = 4000;
+export function backoffMs(attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+const MAX_REDIRECTS = 3;
+const MAX_LABEL_CHARS = 256;
+
+function oneLine(text: string, max = 160): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+/**
+ * Free text from the API becomes label values. Control characters (NUL, CR, …)
+ * are legal in the exposition format but trip up tools downstream, and a 10 KB
+ * name is no use to anyone: replace the former, cut the latter.
+ */
+export function cleanLabelText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const cleaned = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
+  const chars = Array.from(cleaned);
+  return chars.length > MAX_LABEL_CHARS ? `${chars.slice(0, MAX_LABEL_CHARS - 1).join('')}…` : cleaned;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function expectSuccess(json: unknown): Record<string, unknown> {
+  if (!isObject(json)) throw new ValidationError('response is not a JSON object');
+  if (json.message !== 'success') {
+    throw new ValidationError(`"message" is ${oneLine(JSON.stringify(json.message) ?? 'missing', 60)}, not "success"`);
+  }
+  return json;
+}
+
+export function validateAstros(json: unknown): Astros {
+  const obj = expectSuccess(json);
+  const number = obj.number;
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 0) {
+    throw new ValidationError(`"number" must be a non-negative integer, got ${oneLine(JSON.stringify(number) ?? 'nothing', 40)}`);
+  }
+  if (!Array.isArray(obj.people)) throw new ValidationError('"people" must be an array');
+  const people: Person[] = [];
+  obj.people.forEach((p: unknown, i: number) => {
+    if (!isObject(p) || typeof p.name !== 'string' || typeof p.craft !== 'string') {
+      throw new ValidationError(`"people[${i}]" must have string "name" and "craft"`);
+    }
+    people.push({ name: cleanLabelText(p.name), craft: cleanLabelText(p.craft) });
+  });
+  return { number, people };
+}
+
+const DECIMAL = /^[+-]?\d+(\.\d+)?$/;
+
+function coordinate(value: unknown, field: string, limit: number): number {
+  let n: number;
+  if (typeof value === 'string' && DECIMAL.test(value.trim())) n = Number(value);
+  else if (typeof value === 'number') n = value;
+  else throw new ValidationError(`"iss_position.${field}" must be a decimal number, got ${oneLine(JSON.stringify(value) ?? 'nothing', 40)}`);
+  if (!Number.isFinite(n) || Math.abs(n) > limit) {
+    throw new ValidationError(`"iss_position.${field}" ${n} is outside ±${limit}`);
+  }
+  return n;
+}
+
+/** Clock skew tolerated before an API timestamp counts as "in the future". */
+const FUTURE_SLACK_SECONDS = 300;
+
+export function validateIssNow(json: unknown, nowSeconds: number): IssNow {
+  const obj = expectSuccess(json);
+  const pos = obj.iss_position;
+  if (!isObject(pos)) throw new ValidationError('"iss_position" must be an object');
+  const latitude = coordinate(pos.latitude, 'latitude', 90);
+  const longitude = coordinate(pos.longitude, 'longitude', 180);
+  const ts = obj.timestamp;
+  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts <= 0) {
+    throw new ValidationError(`"timestamp" must be a positive integer, got ${oneLine(JSON.stringify(ts) ?? 'nothing', 40)}`);
+  }
+  if (ts > nowSeconds + FUTURE_SLACK_SECONDS) {
+    throw new ValidationError(`"timestamp" ${ts} is ${ts - Math.floor(nowSeconds)}s in the future`);
+  }
+  return { latitude, longitude, timestamp: ts };
+}
+
+/** An answer that came back but is unusable; `retryable` for 5xx and 429. */
+class BadAnswer extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+function describeBody(body: Buffer): string {
+  const text = body.subarray(0, 2048).toString('utf8');
+  if (/^\s*</.test(text)) return 'an HTML page';
+  try {
+    const json: unknown = JSON.parse(body.toString('utf8'));
+    if (isObject(json) && typeof json.reason === 'string') return oneLine(json.reason, 100);
+  } catch {
+    /* not JSON: fall through */
+  }
+  return text.trim() === '' ? 'an empty body' : `${JSON.stringify(oneLine(text, 60))}`;
+}
+
+function parseJson(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  if (/^\s*</.test(text)) throw new ValidationError('response is an HTML page, not JSON');
+  if (text.trim() === '') throw new ValidationError('response body is empty');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ValidationError(`response is not valid JSON (${body.length} bytes)`);
+  }
+}
+
+async function fetchOnce<K extends EndpointName>(
+  name: K,
+  cfg: FetchConfig,
+  deps: CollectDeps,
+): Promise<EndpointData[K]> {
+  const url = new URL(ENDPOINTS[name], cfg.apiUrl.endsWith('/') ? cfg.apiUrl : `${cfg.apiUrl}/`).toString();
+  const res = await httpGet(url, {
+    timeoutMs: cfg.timeoutMs,
+    maxBodyBytes: cfg.maxBodyBytes,
+    maxRedirects: MAX_REDIRECTS,
+    userAgent: deps.userAgent,
+  });
+  if (res.status < 200 || res.status > 299) {
+    const retryable = res.status >= 500 || res.status === 429;
+    throw new BadAnswer(`HTTP ${res.status}: ${describeBody(res.body)}`, retryable);
+  }
+  const json = parseJson(res.body);
+  const data = name === 'astros' ? validateAstros(json) : validateIssNow(json, deps.now() / 1000);
+  return data as EndpointData[K];
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function fetchEndpoint<K extends EndpointName>(
+  name: K,
+  cfg: FetchConfig,
+  deps: CollectDeps,
+): Promise<Outcome<EndpointData[K]>> {
+  const sleep = deps.sleep ?? defaultSleep;
+  const start = performance.now();
+  const attemptSeconds: number[] = [];
+  let reason = '';
+  let attempt = 0;
+  for (;;) {
+    attempt += 1;
+    const t0 = performance.now();
+    try {
+      const data = await fetchOnce(name, cfg, deps);
+      attemptSeconds.push((performance.now() - t0) / 1000);
+      deps.debug('attempt succeeded', { endpoint: name, attempt });
+      return { ok: true, data, durationSeconds: (performance.now() - start) / 1000, attempts: attempt, attemptSeconds };
+    } catch (err) {
+      attemptSeconds.push((performance.now() - t0) / 1000);
+      reason = err instanceof Error ? err.message : String(err);
+      const retryable = (err instanceof FetchError || err instanceof BadAnswer) && err.retryable;
+      deps.debug('attempt failed', { endpoint: name, attempt, reason, retryable });
+      if (!retryable || attempt > cfg.retries) break;
+      await sleep(backoffMs(attempt));
+    }
+  }
+  return {
+    ok: false,
+    reason: attempt > 1 ? `${reason} (after ${attempt} attempts)` : reason,
+    durationSeconds: (performance.now() - start) / 1000,
+    attempts: attempt,
+    attemptSeconds,
+  };
+}
+
+export async function collect(cfg: FetchConfig, deps: CollectDeps): Promise<Collection> {
+  const [astros, iss_now] = await Promise.all([
+    fetchEndpoint('astros', cfg, deps),
+    fetchEndpoint('iss_now', cfg, deps),
+  ]);
+  return { astros, iss_now, finishedAt: deps.now() / 1000 };
+}
