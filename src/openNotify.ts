@@ -177,7 +177,8 @@ async function fetchOnce<K extends EndpointName>(
   cfg: FetchConfig,
   deps: CollectDeps,
 ): Promise<EndpointData[K]> {
-  const url = new URL(ENDPOINTS[name], cfg.apiUrl.endsWith('/') ? cfg.apiUrl : `${cfg.apiUrl}/`).toString();
+  // Relative to the base, so an API mounted under a path prefix works too.
+  const url = new URL(ENDPOINTS[name].slice(1), cfg.apiUrl.endsWith('/') ? cfg.apiUrl : `${cfg.apiUrl}/`).toString();
   const res = await httpGet(url, {
     timeoutMs: cfg.timeoutMs,
     maxBodyBytes: cfg.maxBodyBytes,

@@ -1,0 +1,95 @@
+// The exposition contract: golden files for fixed inputs, and README's
+// metric table checked against the contract module.
+import { strict as assert } from 'node:assert';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { buildRegistry, METRIC_LIST, render, type BuildMeta } from '../src/metrics';
+import type { Collection } from '../src/openNotify';
+import { ROOT } from './helpers';
+
+const GOLDEN = join(ROOT, 'test', 'golden');
+
+const ok = <T>(data: T, durationSeconds: number) => ({ ok: true as const, data, durationSeconds, attempts: 1, attemptSeconds: [durationSeconds] });
+
+const success: Collection = {
+  astros: ok(
+    {
+      number: 3,
+      people: [
+        { name: 'Oleg Kononenko', craft: 'ISS' },
+        { name: 'Tracy Caldwell Dyson', craft: 'ISS' },
+        { name: 'Li Guangsu', craft: 'Tiangong' },
+      ],
+    },
+    0.0421234567,
+  ),
+  iss_now: ok({ latitude: -44.4759, longitude: 120.1234, timestamp: 1763899990 }, 0.038),
+  finishedAt: 1763900000.5,
+};
+
+const partial: Collection = {
+  ...success,
+  astros: { ok: false, reason: 'HTTP 503', durationSeconds: 1.25, attempts: 3, attemptSeconds: [0.1, 0.1, 0.1] },
+};
+
+const hostile: Collection = {
+  ...success,
+  astros: ok(
+    {
+      number: 4,
+      people: [
+        { name: 'Quote " backslash \\ brace } comma ,', craft: 'ISS' },
+        { name: 'line\nbreak', craft: 'ISS' },
+        { name: 'Юрий 宇航员 🚀', craft: 'Восток' },
+        { name: '', craft: '' },
+      ],
+    },
+    0.01,
+  ),
+};
+
+const meta: BuildMeta = { now: 1763900000.5, version: '0.1.0', nodejs: '20.20.2', labels: {}, previousLastSuccess: { astros: 1763899000, iss_now: 1763899000 } };
+
+async function golden(name: string, c: Collection, m: BuildMeta): Promise<void> {
+  const text = await render(buildRegistry(c, m));
+  const file = join(GOLDEN, name);
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
+  assert.equal(text, readFileSync(file, 'utf8'), `${name} differs from the golden file (UPDATE_GOLDEN=1 rewrites it)`);
+}
+
+describe('exposition golden files', () => {
+  it('success', () => golden('success.prom', success, meta));
+  it('partial failure: up 0, no data series, last success carried forward', () => golden('partial.prom', partial, meta));
+  it('partial failure without a previous file: no last-success series for the failed endpoint', () =>
+    golden('partial-fresh.prom', partial, { ...meta, previousLastSuccess: {} }));
+  it('hostile names, with constant labels', () => golden('hostile.prom', hostile, { ...meta, labels: { site: 'lab "1"' } }));
+});
+
+describe('contract', () => {
+  it('every family has a unique open_notify_ name, a help text and a type', () => {
+    const names = METRIC_LIST.map((m) => m.name);
+    assert.equal(new Set(names).size, names.length);
+    for (const m of METRIC_LIST) {
+      assert.match(m.name, /^open_notify_[a-z_]+$/);
+      assert.ok(m.help.length > 10 && !m.help.includes('\n'), m.name);
+    }
+  });
+
+  it('every family in the contract appears in the success output with its HELP and TYPE', async () => {
+    const text = await render(buildRegistry(success, meta));
+    for (const m of METRIC_LIST) {
+      assert.ok(text.includes(`# HELP ${m.name} ${m.help}\n# TYPE ${m.name} ${m.type}\n`), m.name);
+    }
+  });
+
+  it("README's metric table matches the contract, row for row", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const rows = readme
+      .split('\n')
+      .filter((l) => /^\| `open_notify_[a-z_]+` \|/.test(l))
+      .map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+    const expected = METRIC_LIST.map((m) => [`\`${m.name}\``, m.type, m.labels.map((l) => `\`${l}\``).join(', '), m.help]);
+    assert.deepEqual(rows, expected);
+  });
+});
