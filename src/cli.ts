@@ -3,11 +3,14 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { FetchConfig, LogConfig, RunConfig } from './config';
 import { ExitCode, defaults } from './config';
 import { OWN_LABELS } from './metrics';
+import type { RulesConfig } from './rules';
+import { RULE_DEFAULTS } from './rules';
 import { parseBytes, parseCount, parseDuration, parseLabel } from './units';
 
 export type Parsed =
   | { kind: 'exit'; code: number }
-  | { kind: 'once'; run: RunConfig; log: LogConfig };
+  | { kind: 'once'; run: RunConfig; log: LogConfig }
+  | { kind: 'rules'; rules: RulesConfig };
 
 export interface CliIo {
   stdout(text: string): void;
@@ -146,6 +149,30 @@ Examples:
     )
     .action((opts: RunOpts) => {
       result = { kind: 'once', ...toConfig(opts) };
+    });
+
+  const duration = (flags: string, description: string, def: string) =>
+    new Option(flags, description).default(parseDuration(def), def).argParser(arg(parseDuration));
+  program
+    .command('rules')
+    .description('print Prometheus alerting rules (YAML) for this exporter, built from its metric contract')
+    .addOption(duration('--down-for <duration>', 'how long an endpoint must fail before OpenNotifyEndpointDown fires', RULE_DEFAULTS.downFor))
+    .addOption(duration('--stale-after <duration>', 'no valid data for this long fires OpenNotifyDataStale', RULE_DEFAULTS.staleAfter))
+    .addOption(duration('--frozen-after <duration>', "the API's ISS timestamp older than this fires OpenNotifyIssPositionFrozen", RULE_DEFAULTS.frozenAfter))
+    .addOption(duration('--file-stale-after <duration>', 'the .prom file not rewritten for this long fires OpenNotifyTextfileStale', RULE_DEFAULTS.fileStaleAfter))
+    .addOption(
+      new Option('--textfile-name <name>', 'file name of the output in the textfile directory')
+        .default(RULE_DEFAULTS.textfileName)
+        .argParser(arg((v) => {
+          if (!/^[^/\\"]+\.prom$/.test(v)) throw new Error('expected a file name ending in .prom, without a directory');
+          return v;
+        })),
+    )
+    .action((o: { downFor: number; staleAfter: number; frozenAfter: number; fileStaleAfter: number; textfileName: string }) => {
+      result = {
+        kind: 'rules',
+        rules: { downForMs: o.downFor, staleAfterMs: o.staleAfter, frozenAfterMs: o.frozenAfter, fileStaleAfterMs: o.fileStaleAfter, textfileName: o.textfileName },
+      };
     });
 
   try {

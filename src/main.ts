@@ -28,6 +28,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const version = packageVersion();
   const parsed = parseArgs(argv, io, version);
   if (parsed.kind === 'exit') return parsed.code;
+  if (parsed.kind === 'rules') {
+    const { rulesYaml } = require('./rules') as typeof import('./rules');
+    io.stdout(rulesYaml(parsed.rules, version));
+    return 0;
+  }
   const log = createLogger(parsed.log, io.stderr);
   // Loaded only for a run: --help and bad flags stay cheap.
   const { runOnce } = require('./run') as typeof import('./run');

@@ -1,0 +1,130 @@
+// Prometheus alerting rules for this exporter, built from the metric contract
+// so that a renamed metric cannot leave a silent, never-firing alert behind.
+import { METRICS } from './metrics';
+
+export interface RulesConfig {
+  /** How long an endpoint must fail before EndpointDown fires. */
+  downForMs: number;
+  /** No valid data for this long → DataStale. */
+  staleAfterMs: number;
+  /** The API's own ISS timestamp older than this → IssPositionFrozen. */
+  frozenAfterMs: number;
+  /** The .prom file not rewritten for this long → TextfileStale. */
+  fileStaleAfterMs: number;
+  /** The output's file name, as node_exporter's `file` label ends. */
+  textfileName: string;
+}
+
+export const RULE_DEFAULTS = {
+  downFor: '5m',
+  staleAfter: '15m',
+  frozenAfter: '10m',
+  fileStaleAfter: '5m',
+  textfileName: 'open_notify.prom',
+} as const;
+
+export interface AlertRule {
+  alert: string;
+  expr: string;
+  for: string;
+  severity: 'warning' | 'critical';
+  summary: string;
+  description: string;
+}
+
+/** Milliseconds → a Prometheus duration (`90s`, `5m`, `1h`). */
+export function promDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** A regex matching node_exporter's `file` label (a full path) for our file; no backslashes to escape twice. */
+function fileMatcher(name: string): string {
+  const literal = name.replace(/[.*+?^${}()|[\]]/g, (c) => `[${c}]`).replace(/[\\"]/g, '');
+  return `file=~".*/${literal}"`;
+}
+
+export function alertRules(cfg: RulesConfig): AlertRule[] {
+  const file = fileMatcher(cfg.textfileName);
+  const s = (ms: number) => Math.round(ms / 1000);
+  return [
+    {
+      alert: 'OpenNotifyEndpointDown',
+      expr: `${METRICS.up.name} == 0`,
+      for: promDuration(cfg.downForMs),
+      severity: 'warning',
+      summary: 'Open Notify endpoint {{ $labels.endpoint }} is failing on {{ $labels.instance }}',
+      description: `Every run for ${promDuration(cfg.downForMs)} failed to get valid data from the {{ $labels.endpoint }} endpoint (network error, timeout, HTTP error or invalid data). The exporter's log line per run says why.`,
+    },
+    {
+      alert: 'OpenNotifyDataStale',
+      expr: `time() - ${METRICS.lastSuccess.name} > ${s(cfg.staleAfterMs)}`,
+      for: '0m',
+      severity: 'warning',
+      summary: 'No valid data from Open Notify endpoint {{ $labels.endpoint }} for over ' + promDuration(cfg.staleAfterMs),
+      description: 'The last successful fetch of {{ $labels.endpoint }} on {{ $labels.instance }} was {{ $value | humanizeDuration }} ago.',
+    },
+    {
+      alert: 'OpenNotifyIssPositionFrozen',
+      expr: `time() - ${METRICS.issTimestamp.name} > ${s(cfg.frozenAfterMs)}`,
+      for: '1m',
+      severity: 'warning',
+      summary: 'Open Notify serves an ISS position that is not moving',
+      description: 'iss-now.json answers 200 OK, but the timestamp it gives is {{ $value | humanizeDuration }} old: the API is serving frozen data.',
+    },
+    {
+      alert: 'OpenNotifyTextfileStale',
+      expr: `time() - node_textfile_mtime_seconds{${file}} > ${s(cfg.fileStaleAfterMs)}`,
+      for: '0m',
+      severity: 'warning',
+      summary: `${cfg.textfileName} on {{ $labels.instance }} has not been rewritten for over ${promDuration(cfg.fileStaleAfterMs)}`,
+      description: 'The exporter has stopped running (cron entry or systemd timer disabled, or every run failing to write: see exit code 3 in its log). The file was last written {{ $value | humanizeDuration }} ago.',
+    },
+    {
+      alert: 'OpenNotifyTextfileMissing',
+      expr: `absent(${METRICS.lastRun.name})`,
+      for: '10m',
+      severity: 'warning',
+      summary: 'No open-notify-exporter metrics reach Prometheus',
+      description: `No series ${METRICS.lastRun.name} for 10m: ${cfg.textfileName} is missing, or node_exporter drops it (a parse error, a sample timestamp, or HELP text differing from another file's), or the node_exporter target is not scraped.`,
+    },
+    {
+      alert: 'OpenNotifyTextfileScrapeError',
+      expr: 'node_textfile_scrape_error == 1',
+      for: '5m',
+      severity: 'warning',
+      summary: "node_exporter's textfile collector on {{ $labels.instance }} reports an error",
+      description: 'node_exporter could not read or parse a *.prom file in its textfile directory (this one or another); such a file is dropped whole. node_exporter logs which file.',
+    },
+  ];
+}
+
+/** YAML single-quoted scalar: the only escape is '' for '. */
+function q(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+export function rulesYaml(cfg: RulesConfig, version: string): string {
+  const lines = [
+    `# Alerting rules for open-notify-exporter ${version}, printed by \`open-notify-exporter rules\`.`,
+    '# Load them with rule_files: in prometheus.yml; check with `promtool check rules`.',
+    'groups:',
+    '  - name: open-notify-exporter',
+    '    rules:',
+  ];
+  for (const r of alertRules(cfg)) {
+    lines.push(
+      `      - alert: ${r.alert}`,
+      `        expr: ${q(r.expr)}`,
+      `        for: ${r.for}`,
+      '        labels:',
+      `          severity: ${r.severity}`,
+      '        annotations:',
+      `          summary: ${q(r.summary)}`,
+      `          description: ${q(r.description)}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
