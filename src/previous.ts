@@ -1,10 +1,12 @@
 // Reads back the output file a previous run wrote, so values that must carry
-// across runs (the last-success times of endpoints failing now) survive.
+// across runs (counters, the histogram, last-success times) survive.
 // Strict on purpose: a file we cannot parse whole is ignored whole.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { EndpointName } from './openNotify';
 import { ENDPOINT_NAMES } from './openNotify';
 import { METRICS } from './metrics';
+import type { RunState } from './state';
+import { DURATION_BUCKETS, emptyState } from './state';
 
 export interface Sample {
   name: string;
@@ -83,37 +85,95 @@ export function parseExposition(text: string): Sample[] {
   return samples;
 }
 
-export interface Previous {
-  lastSuccess: Partial<Record<EndpointName, number>>;
+const isCount = (v: number) => Number.isSafeInteger(v) && v >= 0;
+
+function endpointOf(sample: Sample): EndpointName | undefined {
+  const e = sample.labels.endpoint as EndpointName | undefined;
+  return e && ENDPOINT_NAMES.includes(e) ? e : undefined;
 }
 
-export const EMPTY_PREVIOUS: Previous = { lastSuccess: {} };
+/**
+ * Rebuilds the carried state from a previous output, family by family. A
+ * family that is absent (an older contract) starts from zero quietly; one
+ * that is present but not what this version writes (negative or fractional
+ * counts, other buckets, buckets going down) starts from zero with a warning.
+ * Counters therefore only ever go backwards by a reset to zero.
+ */
+export function extractState(samples: Sample[]): { state: RunState; warnings: string[] } {
+  const state = emptyState();
+  const warnings: string[] = [];
+  const named = (name: string) => samples.filter((s) => s.name === name);
 
-export function extractPrevious(samples: Sample[]): Previous {
-  const lastSuccess: Partial<Record<EndpointName, number>> = {};
-  for (const s of samples) {
-    if (s.name !== METRICS.lastSuccess.name) continue;
-    const e = s.labels.endpoint as EndpointName | undefined;
-    if (e && ENDPOINT_NAMES.includes(e) && Number.isFinite(s.value) && s.value > 0) lastSuccess[e] = s.value;
+  for (const s of named(METRICS.lastSuccess.name)) {
+    const e = endpointOf(s);
+    if (e && Number.isFinite(s.value) && s.value > 0) state.lastSuccess[e] = s.value;
   }
-  return { lastSuccess };
+
+  const runs = named(METRICS.runs.name);
+  if (runs.length === 1 && isCount(runs[0]!.value)) state.runsTotal = runs[0]!.value;
+  else if (runs.length > 0) warnings.push(`${METRICS.runs.name} is not a single whole count; counting from zero`);
+
+  const skipped = named(METRICS.skippedRuns.name);
+  if (skipped.length === 1 && isCount(skipped[0]!.value)) state.skippedRunsTotal = skipped[0]!.value;
+  else if (skipped.length > 0) warnings.push(`${METRICS.skippedRuns.name} is not a single whole count; counting from zero`);
+
+  const failures = named(METRICS.fetchFailures.name);
+  const failuresOk = failures.every((s) => endpointOf(s) && isCount(s.value));
+  if (failuresOk) for (const s of failures) state.fetchFailuresTotal[endpointOf(s)!] = s.value;
+  else warnings.push(`${METRICS.fetchFailures.name} has values this version does not write; counting from zero`);
+
+  const h = METRICS.requestDuration.name;
+  const histSamples = samples.filter((s) => s.name === `${h}_bucket` || s.name === `${h}_sum` || s.name === `${h}_count`);
+  if (histSamples.length > 0) {
+    const restored = restoreHistograms(histSamples, h);
+    if (restored) state.requestDuration = restored;
+    else warnings.push(`${h} has other buckets or inconsistent counts; counting from zero`);
+  }
+  return { state, warnings };
 }
 
-export type PreviousResult = { previous: Previous; warning?: string };
+function restoreHistograms(samples: Sample[], h: string): RunState['requestDuration'] | undefined {
+  const out = emptyState().requestDuration;
+  for (const e of ENDPOINT_NAMES) {
+    const mine = samples.filter((s) => endpointOf(s) === e);
+    if (mine.length === 0) continue;
+    const buckets = mine.filter((s) => s.name === `${h}_bucket`);
+    const les = buckets.map((s) => s.labels.le);
+    const expected = [...DURATION_BUCKETS.map(String), '+Inf'];
+    if (les.length !== expected.length || !les.every((le, i) => le === expected[i] || Number(le) === Number(expected[i]))) return undefined;
+    const counts = buckets.map((s) => s.value);
+    const sum = mine.find((s) => s.name === `${h}_sum`)?.value;
+    const count = mine.find((s) => s.name === `${h}_count`)?.value;
+    if (sum === undefined || count === undefined || !Number.isFinite(sum) || sum < 0) return undefined;
+    if (!counts.every(isCount) || counts.some((n, i) => i > 0 && n < counts[i - 1]!) || counts[counts.length - 1] !== count) return undefined;
+    out[e] = { buckets: counts.slice(0, -1), sum, count };
+  }
+  return out;
+}
+
+export type PreviousResult = { state: RunState; warnings: string[] };
+
+/** Bigger than any file we write; a huge file at our path is not ours. */
+const MAX_PREVIOUS_BYTES = 16 * 1024 * 1024;
 
 /** A missing file is a normal first run; anything else unreadable is a warning. */
 export async function readPrevious(path: string): Promise<PreviousResult> {
   let text: string;
   try {
+    const st = await stat(path);
+    if (st.size > MAX_PREVIOUS_BYTES) {
+      return { state: emptyState(), warnings: [`previous output ${path} is ${st.size} bytes, too large to be ours; starting fresh`] };
+    }
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { previous: EMPTY_PREVIOUS };
-    return { previous: EMPTY_PREVIOUS, warning: `cannot read previous output ${path} (${code ?? String(err)}); starting fresh` };
+    if (code === 'ENOENT') return { state: emptyState(), warnings: [] };
+    return { state: emptyState(), warnings: [`cannot read previous output ${path} (${code ?? String(err)}); starting fresh`] };
   }
   try {
-    return { previous: extractPrevious(parseExposition(text)) };
+    const { state, warnings } = extractState(parseExposition(text));
+    return { state, warnings: warnings.map((w) => `previous output ${path}: ${w}`) };
   } catch (err) {
-    return { previous: EMPTY_PREVIOUS, warning: `previous output ${path} is not valid (${(err as Error).message}); starting fresh` };
+    return { state: emptyState(), warnings: [`previous output ${path} is not valid (${(err as Error).message}); starting fresh`] };
   }
 }

@@ -3,9 +3,9 @@ import type { RunConfig } from './config';
 import { ExitCode } from './config';
 import type { Logger } from './log';
 import { buildRegistry, render } from './metrics';
-import { collect, ENDPOINT_NAMES } from './openNotify';
-import type { PreviousResult } from './previous';
-import { EMPTY_PREVIOUS, readPrevious } from './previous';
+import { collect, ENDPOINT_NAMES, type Collection } from './openNotify';
+import { readPrevious } from './previous';
+import { advance, emptyState, type RunState } from './state';
 import { WriteError, writeTextfile } from './textfile';
 
 export interface RunDeps {
@@ -17,40 +17,64 @@ export interface RunDeps {
   writeStdout(text: string): Promise<void>;
 }
 
+/**
+ * State carried between runs. A one-shot run starts with it empty and reads
+ * it back from the previous output; the scheduler passes the same object to
+ * every run, so it is read from disk once and then kept in memory.
+ */
+export interface Memory {
+  state?: RunState;
+}
+
 export const STDOUT = '-';
 
-export async function runOnce(cfg: RunConfig, deps: RunDeps): Promise<number> {
-  const started = performance.now();
-  const toStdout = cfg.output === STDOUT;
-  const [prev, collection] = await Promise.all([
-    toStdout ? Promise.resolve<PreviousResult>({ previous: EMPTY_PREVIOUS }) : readPrevious(cfg.output),
-    collect(cfg.fetch, {
-      now: deps.now,
-      userAgent: `open-notify-exporter/${deps.version}`,
-      debug: (msg, fields) => deps.log.debug(msg, fields),
-    }),
-  ]);
-  if (prev.warning) deps.log.warn(prev.warning);
+export interface Produced {
+  collection: Collection;
+  state: RunState;
+  text: string;
+}
 
-  const registry = buildRegistry(collection, {
-    now: Math.round(deps.now()) / 1000,
-    version: deps.version,
-    nodejs: deps.nodejs,
-    labels: cfg.labels,
-    previousLastSuccess: prev.previous.lastSuccess,
+/** Fetches both endpoints and renders the exposition text for them. */
+export async function produce(cfg: RunConfig, deps: RunDeps, prev: RunState): Promise<Produced> {
+  const collection = await collect(cfg.fetch, {
+    now: deps.now,
+    userAgent: `open-notify-exporter/${deps.version}`,
+    debug: (msg, fields) => deps.log.debug(msg, fields),
   });
-  const text = await render(registry);
+  const now = Math.round(deps.now()) / 1000;
+  const state = advance(prev, collection, now);
+  const registry = buildRegistry(collection, state, { now, version: deps.version, nodejs: deps.nodejs, labels: cfg.labels });
+  return { collection, state, text: await render(registry) };
+}
 
-  const failed = ENDPOINT_NAMES.filter((e) => !collection[e].ok);
-  const fields: Record<string, unknown> = {};
+async function loadState(cfg: RunConfig, deps: RunDeps, memory: Memory): Promise<RunState> {
+  if (memory.state) return memory.state;
+  if (cfg.output === STDOUT) return emptyState();
+  const prev = await readPrevious(cfg.output);
+  for (const w of prev.warnings) deps.log.warn(w);
+  return prev.state;
+}
+
+export function endpointFields(c: Collection): Record<string, string> {
+  const fields: Record<string, string> = {};
   for (const e of ENDPOINT_NAMES) {
-    const o = collection[e];
+    const o = c[e];
     fields[e] = o.ok ? 'ok' : `error: ${o.reason}`;
   }
+  return fields;
+}
 
+export async function runOnce(cfg: RunConfig, deps: RunDeps, memory: Memory = {}): Promise<number> {
+  const started = performance.now();
+  const prev = await loadState(cfg, deps, memory);
+  const { collection, state, text } = await produce(cfg, deps, prev);
+  memory.state = state;
+
+  const failed = ENDPOINT_NAMES.filter((e) => !collection[e].ok);
+  const fields = endpointFields(collection);
   let written = cfg.output;
   try {
-    if (toStdout) {
+    if (cfg.output === STDOUT) {
       await deps.writeStdout(text);
     } else {
       const result = await writeTextfile(cfg.output, text);

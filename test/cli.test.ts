@@ -110,6 +110,40 @@ describe('one-shot run', () => {
   });
 });
 
+describe('counters carried across one-shot runs', () => {
+  it('three runs in a row give runs_total 3; failures and every attempt are counted', async (t) => {
+    const out = join(tempDir(t), 'o.prom');
+    let r = await runCli(['--api-url', api.url, '-o', out]);
+    assert.equal(r.code, 0, r.stderr);
+    api.set('/astros.json', FAILURES.unavailable);
+    r = await runCli(['--api-url', api.url, '-o', out, '--retries', '1']);
+    assert.equal(r.code, 1, r.stderr);
+    api.set('/astros.json', { kind: 'json', body: astrosBody() });
+    r = await runCli(['--api-url', api.url, '-o', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const s = parse(readFileSync(out, 'utf8'));
+    assert.equal(valueOf(s, 'open_notify_runs_total'), 3);
+    assert.equal(valueOf(s, 'open_notify_skipped_runs_total'), 0);
+    assert.equal(valueOf(s, 'open_notify_fetch_failures_total', { endpoint: 'astros' }), 1);
+    assert.equal(valueOf(s, 'open_notify_fetch_failures_total', { endpoint: 'iss_now' }), 0);
+    // astros: 1 + 2 (one retry) + 1 attempts; iss_now: one per run.
+    assert.equal(valueOf(s, 'open_notify_request_duration_seconds_count', { endpoint: 'astros' }), 4);
+    assert.equal(valueOf(s, 'open_notify_request_duration_seconds_bucket', { endpoint: 'astros', le: '+Inf' }), 4);
+    assert.equal(valueOf(s, 'open_notify_request_duration_seconds_count', { endpoint: 'iss_now' }), 3);
+    assert.ok(valueOf(s, 'open_notify_request_duration_seconds_sum', { endpoint: 'astros' })! > 0);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  });
+
+  it('a corrupt previous file restarts the counters from zero with a warning, never a crash', async (t) => {
+    const out = join(tempDir(t), 'o.prom');
+    writeFileSync(out, 'open_notify_runs_total 17\nopen_notify_runs_total{garbage\n');
+    const r = await runCli(['--api-url', api.url, '-o', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /level=warn msg="previous output \S+ is not valid \(line 2: .*\); starting fresh"/);
+    assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_runs_total'), 1);
+  });
+});
+
 describe('endpoint failures', () => {
   it('partial failure: file complete, up 0, no stale data, last success carried forward, exit 1', async (t) => {
     const dir = tempDir(t);

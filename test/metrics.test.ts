@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { buildRegistry, METRIC_LIST, render, type BuildMeta } from '../src/metrics';
 import type { Collection } from '../src/openNotify';
+import { advance, emptyState, type RunState } from '../src/state';
 import { ROOT } from './helpers';
 
 const GOLDEN = join(ROOT, 'test', 'golden');
@@ -49,10 +50,23 @@ const hostile: Collection = {
   ),
 };
 
-const meta: BuildMeta = { now: 1763900000.5, version: '0.1.0', nodejs: '20.20.2', labels: {}, previousLastSuccess: { astros: 1763899000, iss_now: 1763899000 } };
+const meta: BuildMeta = { now: 1763900000.5, version: '0.1.0', nodejs: '20.20.2', labels: {} };
 
-async function golden(name: string, c: Collection, m: BuildMeta): Promise<void> {
-  const text = await render(buildRegistry(c, m));
+/** As if 41 runs had been written before this one, two of them with astros failing. */
+const before: RunState = {
+  ...emptyState(),
+  runsTotal: 41,
+  skippedRunsTotal: 1,
+  fetchFailuresTotal: { astros: 2, iss_now: 0 },
+  requestDuration: {
+    astros: { buckets: [0, 3, 30, 40, 41, 41, 41, 41, 41, 43, 43], sum: 13.5, count: 43 },
+    iss_now: { buckets: [0, 5, 35, 41, 41, 41, 41, 41, 41, 41, 41], sum: 1.6, count: 41 },
+  },
+  lastSuccess: { astros: 1763899000, iss_now: 1763899000 },
+};
+
+async function golden(name: string, c: Collection, m: BuildMeta, prev: RunState = before): Promise<void> {
+  const text = await render(buildRegistry(c, advance(prev, c, m.now), m));
   const file = join(GOLDEN, name);
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
   assert.equal(text, readFileSync(file, 'utf8'), `${name} differs from the golden file (UPDATE_GOLDEN=1 rewrites it)`);
@@ -62,7 +76,7 @@ describe('exposition golden files', () => {
   it('success', () => golden('success.prom', success, meta));
   it('partial failure: up 0, no data series, last success carried forward', () => golden('partial.prom', partial, meta));
   it('partial failure without a previous file: no last-success series for the failed endpoint', () =>
-    golden('partial-fresh.prom', partial, { ...meta, previousLastSuccess: {} }));
+    golden('partial-fresh.prom', partial, meta, emptyState()));
   it('hostile names, with constant labels', () => golden('hostile.prom', hostile, { ...meta, labels: { site: 'lab "1"' } }));
 });
 
@@ -77,7 +91,7 @@ describe('contract', () => {
   });
 
   it('every family in the contract appears in the success output with its HELP and TYPE', async () => {
-    const text = await render(buildRegistry(success, meta));
+    const text = await render(buildRegistry(success, advance(emptyState(), success, meta.now), meta));
     for (const m of METRIC_LIST) {
       assert.ok(text.includes(`# HELP ${m.name} ${m.help}\n# TYPE ${m.name} ${m.type}\n`), m.name);
     }
