@@ -4,13 +4,15 @@ import type { FetchConfig, LogConfig, RunConfig } from './config';
 import { ExitCode, defaults } from './config';
 import { OWN_LABELS } from './metrics';
 import type { RulesConfig } from './rules';
+import type { ScheduleConfig } from './schedule';
 import { RULE_DEFAULTS } from './rules';
 import { parseBytes, parseCount, parseDuration, parseLabel } from './units';
 
 export type Parsed =
   | { kind: 'exit'; code: number }
   | { kind: 'once'; run: RunConfig; log: LogConfig }
-  | { kind: 'rules'; rules: RulesConfig };
+  | { kind: 'rules'; rules: RulesConfig }
+  | { kind: 'schedule'; schedule: ScheduleConfig; log: LogConfig };
 
 export interface CliIo {
   stdout(text: string): void;
@@ -135,6 +137,8 @@ export function parseArgs(argv: readonly string[], io: CliIo, version: string): 
       outputError: (s, write) => write(`open-notify-exporter: ${s.replace(/\n+$/, '')}\n`),
     })
     .showSuggestionAfterError(true)
+    // Options after a subcommand belong to it: `schedule -o x` must not set the root's -o.
+    .enablePositionalOptions()
     .allowExcessArguments(false);
   addRunOptions(program)
     .addHelpText(
@@ -149,6 +153,50 @@ Examples:
     )
     .action((opts: RunOpts) => {
       result = { kind: 'once', ...toConfig(opts) };
+    });
+
+  addRunOptions(program.command('schedule'))
+    .description('run on a cron schedule until SIGTERM or SIGINT, keeping counters in memory between runs')
+    .addOption(
+      new Option('--cron <expr>', 'node-cron expression; an optional first field is seconds')
+        .env('OPEN_NOTIFY_CRON')
+        .default('* * * * *')
+        .argParser(arg((v) => {
+          // Loaded only here: a one-shot run never needs node-cron.
+          const { checkCron } = require('./schedule') as typeof import('./schedule');
+          const why = checkCron(v);
+          if (why) throw new Error(why);
+          return v;
+        })),
+    )
+    .addOption(new Option('--no-run-on-start', 'wait for the first tick instead of running at start'))
+    .addOption(
+      new Option('--timezone <tz>', 'IANA time zone the cron expression is read in (default: the system zone)').argParser(arg((v) => {
+        const { checkTimezone } = require('./schedule') as typeof import('./schedule');
+        const why = checkTimezone(v);
+        if (why) throw new Error(why);
+        return v;
+      })),
+    )
+    .addHelpText(
+      'after',
+      `
+A tick that comes while a run is still in flight is skipped and counted in
+open_notify_skipped_runs_total; a tick missed (the process was stalled) is
+logged and not run late. The first SIGTERM or SIGINT stops the schedule and
+lets a run in flight finish; a second exits at once. Exit code 0 after a
+signal, 2 for a usage error (a bad cron expression or time zone, --output -).
+`,
+    )
+    .action((opts: RunOpts & { cron: string; runOnStart: boolean; timezone?: string }, cmd: Command) => {
+      if (opts.output === '-') {
+        cmd.error("error: option '--output <file>' argument '-' is invalid. the scheduler writes a file; standard output is not one.", {
+          exitCode: ExitCode.usage,
+          code: 'open-notify-exporter.stdout',
+        });
+      }
+      const { run, log } = toConfig(opts);
+      result = { kind: 'schedule', schedule: { run, cron: opts.cron, runOnStart: opts.runOnStart, timezone: opts.timezone }, log };
     });
 
   const duration = (flags: string, description: string, def: string) =>

@@ -2,6 +2,7 @@
 // in-process in tests and bin/ stays a few lines.
 import { parseArgs } from './cli';
 import { createLogger } from './log';
+import type { RunDeps } from './run';
 
 export interface Io {
   stdout(text: string): void;
@@ -33,14 +34,18 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     io.stdout(rulesYaml(parsed.rules, version));
     return 0;
   }
-  const log = createLogger(parsed.log, io.stderr);
-  // Loaded only for a run: --help and bad flags stay cheap.
-  const { runOnce } = require('./run') as typeof import('./run');
-  return runOnce(parsed.run, {
+  const deps: RunDeps = {
     now: () => Date.now(),
-    log,
+    log: createLogger(parsed.log, io.stderr),
     version,
     nodejs: process.versions.node,
     writeStdout: io === processIo ? (t: string) => writeAll(process.stdout, t) : async (t: string) => io.stdout(t),
-  });
+  };
+  // Loaded per subcommand: --help and bad flags stay cheap, a one-shot run never loads node-cron.
+  if (parsed.kind === 'schedule') {
+    const { runSchedule } = require('./schedule') as typeof import('./schedule');
+    return runSchedule(parsed.schedule, deps);
+  }
+  const { runOnce } = require('./run') as typeof import('./run');
+  return runOnce(parsed.run, deps);
 }

@@ -1,4 +1,5 @@
 // One run: config → fetch → validated data → registry → text → file.
+import { resolve } from 'node:path';
 import type { RunConfig } from './config';
 import { ExitCode } from './config';
 import type { Logger } from './log';
@@ -24,6 +25,8 @@ export interface RunDeps {
  */
 export interface Memory {
   state?: RunState;
+  /** Scheduled runs skipped since the last run started; counted into the next output. */
+  pendingSkips?: number;
 }
 
 export const STDOUT = '-';
@@ -48,11 +51,16 @@ export async function produce(cfg: RunConfig, deps: RunDeps, prev: RunState): Pr
 }
 
 async function loadState(cfg: RunConfig, deps: RunDeps, memory: Memory): Promise<RunState> {
-  if (memory.state) return memory.state;
-  if (cfg.output === STDOUT) return emptyState();
-  const prev = await readPrevious(cfg.output);
-  for (const w of prev.warnings) deps.log.warn(w);
-  return prev.state;
+  let state = memory.state;
+  if (!state && cfg.output === STDOUT) state = emptyState();
+  if (!state) {
+    const prev = await readPrevious(cfg.output);
+    for (const w of prev.warnings) deps.log.warn(w);
+    state = prev.state;
+  }
+  const skips = memory.pendingSkips ?? 0;
+  memory.pendingSkips = 0;
+  return skips > 0 ? { ...state, skippedRunsTotal: state.skippedRunsTotal + skips } : state;
 }
 
 export function endpointFields(c: Collection): Record<string, string> {
@@ -72,13 +80,13 @@ export async function runOnce(cfg: RunConfig, deps: RunDeps, memory: Memory = {}
 
   const failed = ENDPOINT_NAMES.filter((e) => !collection[e].ok);
   const fields = endpointFields(collection);
-  let written = cfg.output;
+  let target: string | undefined;
   try {
     if (cfg.output === STDOUT) {
       await deps.writeStdout(text);
     } else {
       const result = await writeTextfile(cfg.output, text);
-      written = result.path;
+      if (result.path !== resolve(cfg.output)) target = result.path;
       for (const f of result.swept) deps.log.warn('removed a temp file left by an interrupted run', { file: f });
     }
   } catch (err) {
@@ -91,7 +99,8 @@ export async function runOnce(cfg: RunConfig, deps: RunDeps, memory: Memory = {}
     outcome: failed.length === 0 ? 'ok' : failed.length === ENDPOINT_NAMES.length ? 'failed' : 'partial',
     ...fields,
     duration: `${((performance.now() - started) / 1000).toFixed(3)}s`,
-    output: written,
+    output: cfg.output,
+    target,
   };
   if (failed.length === 0) {
     deps.log.info('run finished', summary);

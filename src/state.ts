@@ -63,7 +63,3 @@ export function advance(prev: RunState, c: Collection, nowSeconds: number): RunS
   }
   return next;
 }
-
-export function withSkippedRun(prev: RunState): RunState {
-  return { ...prev, skippedRunsTotal: prev.skippedRunsTotal + 1 };
-}

@@ -3,7 +3,7 @@
 // output name must only ever hold a complete file: the old one or the new one.
 import { randomInt } from 'node:crypto';
 import { open, readdir, realpath, rename, stat, lstat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import writeFileAtomic = require('write-file-atomic');
 
 export class WriteError extends Error {
@@ -85,7 +85,7 @@ async function resolveTarget(path: string): Promise<string> {
   try {
     return await realpath(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return path;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return resolve(path);
     throw err;
   }
 }

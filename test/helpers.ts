@@ -1,6 +1,6 @@
 // Shared test plumbing: run the built CLI as a user would, temp directories,
 // and finding the Debian binaries the peer tests need.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -39,7 +39,19 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
   return env;
 }
 
+export interface RunningCli {
+  child: ChildProcess;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  result: Promise<CliResult>;
+}
+
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, opts).result;
+}
+
+/** Starts the CLI and hands back the child, for tests that signal it mid-run. */
+export function startCli(args: string[], opts: CliOptions = {}): RunningCli {
   const started = performance.now();
   let cmd = process.execPath;
   let argv = [BIN, ...args];
@@ -61,13 +73,14 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const killer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 30_000);
-  return new Promise((resolvePromise, reject) => {
+  const result = new Promise<CliResult>((resolvePromise, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(killer);
       resolvePromise({ code, signal, stdout, stderr, elapsedMs: performance.now() - started });
     });
   });
+  return { child, stderr: () => stderr, result };
 }
 
 export function tempDir(t: TestContext, prefix = 'one-test-'): string {
