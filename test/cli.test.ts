@@ -3,19 +3,14 @@
 import { strict as assert } from 'node:assert';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { FAILURES, astrosBody, issNowBody, PEOPLE, startFakeApi, type FakeApi } from './fakeOpenNotify';
-import { logfmt, parse, promtoolCheck, requireBinary, requireRoot, runCli, strayFiles, tempDir, valueOf } from './helpers';
+import { beforeEach, describe, it } from 'node:test';
+import { FAILURES, astrosBody, issNowBody, PEOPLE, type FakeApi } from './fakeOpenNotify';
+import { logfmt, parse, promtoolCheck, requireBinary, requireRoot, runCli, strayFiles, tempDir, valueOf, useFakeApi } from './helpers';
 
+const fake = useFakeApi();
 let api: FakeApi;
-before(async () => {
-  api = await startFakeApi();
-});
-after(() => api.close());
 beforeEach(() => {
-  api.set('/astros.json', { kind: 'json', body: astrosBody() });
-  api.set('/iss-now.json', { kind: 'json', body: issNowBody() });
-  for (const k of Object.keys(api.counts)) delete api.counts[k];
+  api = fake();
 });
 
 const fast = ['--timeout', '2s'];

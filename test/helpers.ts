@@ -4,7 +4,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { TestContext } from 'node:test';
+import { after, before, beforeEach, type TestContext } from 'node:test';
+import { astrosBody, issNowBody, startFakeApi, type FakeApi } from './fakeOpenNotify';
 import { parseExposition, type Sample } from '../src/previous';
 
 export const ROOT = resolve(__dirname, '..', '..');
@@ -146,4 +147,22 @@ export function logfmt(line: string): Record<string, string> {
   const re = /([a-zA-Z_][a-zA-Z0-9_]*)=("(?:[^"\\]|\\.)*"|\S*)/g;
   for (const m of line.matchAll(re)) out[m[1]!] = m[2]!.startsWith('"') ? (JSON.parse(m[2]!) as string) : m[2]!;
   return out;
+}
+
+/**
+ * One fake API for a test file, reset to healthy answers and zero counts
+ * before each test. Returns a getter: the server starts in `before`.
+ */
+export function useFakeApi(): () => FakeApi {
+  let api: FakeApi | undefined;
+  before(async () => {
+    api = await startFakeApi();
+  });
+  after(() => api?.close());
+  beforeEach(() => {
+    api!.set('/astros.json', { kind: 'json', body: astrosBody() });
+    api!.set('/iss-now.json', { kind: 'json', body: issNowBody() });
+    for (const k of Object.keys(api!.counts)) delete api!.counts[k];
+  });
+  return () => api!;
 }

@@ -2,20 +2,16 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { astrosBody, issNowBody, startFakeApi, type FakeApi } from './fakeOpenNotify';
-import { parse, runCli, startCli, strayFiles, tempDir, valueOf, type RunningCli } from './helpers';
+import { astrosBody, type FakeApi } from './fakeOpenNotify';
+import { parse, runCli, startCli, strayFiles, tempDir, valueOf, type RunningCli, useFakeApi } from './helpers';
 import { waitFor } from './peers';
 
+const fake = useFakeApi();
 let api: FakeApi;
-before(async () => {
-  api = await startFakeApi();
-});
-after(() => api.close());
 beforeEach(() => {
-  api.set('/astros.json', { kind: 'json', body: astrosBody() });
-  api.set('/iss-now.json', { kind: 'json', body: issNowBody() });
+  api = fake();
 });
 
 const EVERY_SECOND = '* * * * * *';
