@@ -1,18 +1,23 @@
 // Command line → plain config. The only module that knows commander.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { FetchConfig, LogConfig, RunConfig } from './config';
+import type { CollectConfig, LogConfig, RunConfig } from './config';
 import { ExitCode, defaults } from './config';
+import type { Trigger } from './loop';
 import { OWN_LABELS } from './metrics';
+import type { PushConfig } from './push';
 import type { RulesConfig } from './rules';
-import type { ScheduleConfig } from './schedule';
 import { RULE_DEFAULTS } from './rules';
+import type { ScheduleConfig } from './schedule';
+import type { Listen, ServeConfig } from './serve';
 import { parseBytes, parseCount, parseDuration, parseLabel } from './units';
 
 export type Parsed =
   | { kind: 'exit'; code: number }
   | { kind: 'once'; run: RunConfig; log: LogConfig }
   | { kind: 'rules'; rules: RulesConfig }
-  | { kind: 'schedule'; schedule: ScheduleConfig; log: LogConfig };
+  | { kind: 'schedule'; schedule: ScheduleConfig; log: LogConfig }
+  | { kind: 'serve'; serve: ServeConfig; log: LogConfig }
+  | { kind: 'push'; push: PushConfig; log: LogConfig };
 
 export interface CliIo {
   stdout(text: string): void;
@@ -30,7 +35,7 @@ function arg<T>(parse: (text: string) => T): (value: string) => T {
   };
 }
 
-function parseApiUrl(text: string): string {
+function parseHttpUrl(text: string): string {
   let url: URL;
   try {
     url = new URL(text);
@@ -47,6 +52,39 @@ function parseOutput(text: string): string {
   return text;
 }
 
+/** `[host]:port`: `:8899`, `127.0.0.1:8899`, `[::1]:8899`, `localhost:8899`. */
+export function parseListen(text: string): Listen {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  if (!m) throw new Error('expected [host]:port, e.g. :8899 or 127.0.0.1:8899');
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`port ${port} is out of range`);
+  const host = m[1] ?? (m[2] || undefined);
+  return host === undefined ? { port } : { host, port };
+}
+
+function checked(module: 'cron' | 'timezone', v: string): string {
+  // Loaded only here: a one-shot run never needs node-cron.
+  const loop = require('./loop') as typeof import('./loop');
+  const why = module === 'cron' ? loop.checkCron(v) : loop.checkTimezone(v);
+  if (why) throw new Error(why);
+  return v;
+}
+
+/** A duration (`15s`, at least 1s) or a node-cron expression. */
+function parseRefresh(text: string): Trigger {
+  if (/^\d/.test(text.trim())) {
+    const ms = parseDuration(text);
+    if (ms < 1000) throw new Error('refresh must be at least 1s');
+    return { everyMs: ms };
+  }
+  return { cron: checked('cron', text) };
+}
+
+function parseName(text: string): string {
+  if (text.trim() === '' || text.includes('/')) throw new Error('expected a non-empty name without /');
+  return text;
+}
+
 const EXIT_CODES_HELP = `
 Exit codes:
   0  every endpoint answered with valid data; output written
@@ -55,21 +93,19 @@ Exit codes:
   2  usage or configuration error; nothing written
   3  the output could not be written (missing directory, permission denied,
      no space left, read-only file system); the previous file is untouched
+  4  (push) the Pushgateway could not be reached or refused the push
 `;
 
-function addRunOptions(cmd: Command): Command {
+const labelOption = (flags: string, description: string, reserved: readonly string[] = OWN_LABELS) =>
+  new Option(flags, description)
+    .default([] as [string, string][], 'none')
+    .argParser((value: string, previous: [string, string][]) => [...previous, arg((v) => parseLabel(v, reserved))(value)]);
+
+/** The options every mode shares: where the API is, how to fetch, labels, logging. */
+function addCollectOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option('-o, --output <file>', 'where to write the metrics (- for standard output)')
-        .env('OPEN_NOTIFY_OUTPUT')
-        .default(defaults.output)
-        .argParser(arg(parseOutput)),
-    )
-    .addOption(
-      new Option('--api-url <url>', 'base URL of the Open Notify API')
-        .env('OPEN_NOTIFY_API_URL')
-        .default(defaults.apiUrl)
-        .argParser(arg(parseApiUrl)),
+      new Option('--api-url <url>', 'base URL of the Open Notify API').env('OPEN_NOTIFY_API_URL').default(defaults.apiUrl).argParser(arg(parseHttpUrl)),
     )
     .addOption(
       new Option('--timeout <duration>', 'deadline for one request, body included (500ms, 5s, 1m)')
@@ -88,20 +124,19 @@ function addRunOptions(cmd: Command): Command {
         .default(parseBytes(defaults.maxBody), defaults.maxBody)
         .argParser(arg(parseBytes)),
     )
-    .addOption(
-      new Option('--label <name=value>', 'constant label added to every series (repeatable)')
-        .default([] as [string, string][], 'none')
-        .argParser((value: string, previous: [string, string][]) => [...previous, arg((v) => parseLabel(v, OWN_LABELS))(value)]),
-    )
-    .addOption(
-      new Option('--log-format <format>', 'log line format on stderr').choices(['text', 'json']).default('text'),
-    )
+    .addOption(labelOption('--label <name=value>', 'constant label added to every series (repeatable)'))
+    .addOption(new Option('--log-format <format>', 'log line format on stderr').choices(['text', 'json']).default('text'))
     .addOption(new Option('-q, --quiet', 'log errors only').conflicts('verbose'))
     .addOption(new Option('-v, --verbose', 'also log every HTTP attempt'));
 }
 
-interface RunOpts {
-  output: string;
+const outputOption = () =>
+  new Option('-o, --output <file>', 'where to write the metrics (- for standard output)')
+    .env('OPEN_NOTIFY_OUTPUT')
+    .default(defaults.output)
+    .argParser(arg(parseOutput));
+
+interface CollectOpts {
   apiUrl: string;
   timeout: number;
   retries: number;
@@ -112,12 +147,12 @@ interface RunOpts {
   verbose?: boolean;
 }
 
-function toConfig(o: RunOpts): { run: RunConfig; log: LogConfig } {
-  const labels: Record<string, string> = {};
-  for (const [k, v] of o.label) labels[k] = v;
-  const fetch: FetchConfig = { apiUrl: o.apiUrl, timeoutMs: o.timeout, retries: o.retries, maxBodyBytes: o.maxBody };
+function toCollect(o: CollectOpts): { collect: CollectConfig; log: LogConfig } {
   return {
-    run: { fetch, output: o.output, labels },
+    collect: {
+      fetch: { apiUrl: o.apiUrl, timeoutMs: o.timeout, retries: o.retries, maxBodyBytes: o.maxBody },
+      labels: Object.fromEntries(o.label),
+    },
     log: { format: o.logFormat, level: o.quiet ? 'quiet' : o.verbose ? 'verbose' : 'normal' },
   };
 }
@@ -126,8 +161,8 @@ export function parseArgs(argv: readonly string[], io: CliIo, version: string): 
   let result: Parsed = { kind: 'exit', code: ExitCode.ok };
   const program = new Command('open-notify-exporter')
     .description(
-      'Fetch people in space and the ISS position from the Open Notify API and write them\n' +
-        "atomically as a .prom file for node_exporter's textfile collector.",
+      'Fetch people in space and the ISS position from the Open Notify API and write them atomically\n' +
+        "as a .prom file for node_exporter's textfile collector. Without a command: one run.",
     )
     .version(version, '-V, --version')
     .exitOverride()
@@ -140,7 +175,8 @@ export function parseArgs(argv: readonly string[], io: CliIo, version: string): 
     // Options after a subcommand belong to it: `schedule -o x` must not set the root's -o.
     .enablePositionalOptions()
     .allowExcessArguments(false);
-  addRunOptions(program)
+
+  addCollectOptions(program.addOption(outputOption()))
     .addHelpText(
       'after',
       `${EXIT_CODES_HELP}
@@ -149,34 +185,27 @@ Every option with (env: ...) may also be set by that environment variable; the f
 Examples:
   open-notify-exporter -o /var/lib/prometheus/node-exporter/open_notify.prom
   * * * * * open-notify-exporter -q -o /var/lib/prometheus/node-exporter/open_notify.prom
+  open-notify-exporter rules > /etc/prometheus/rules/open-notify-exporter.yml
 `,
     )
-    .action((opts: RunOpts) => {
-      result = { kind: 'once', ...toConfig(opts) };
+    .action((opts: CollectOpts & { output: string }) => {
+      const { collect, log } = toCollect(opts);
+      result = { kind: 'once', run: { ...collect, output: opts.output }, log };
     });
 
-  addRunOptions(program.command('schedule'))
+  addCollectOptions(program.command('schedule').addOption(outputOption()))
     .description('run on a cron schedule until SIGTERM or SIGINT, keeping counters in memory between runs')
     .addOption(
       new Option('--cron <expr>', 'node-cron expression; an optional first field is seconds')
         .env('OPEN_NOTIFY_CRON')
         .default('* * * * *')
-        .argParser(arg((v) => {
-          // Loaded only here: a one-shot run never needs node-cron.
-          const { checkCron } = require('./schedule') as typeof import('./schedule');
-          const why = checkCron(v);
-          if (why) throw new Error(why);
-          return v;
-        })),
+        .argParser(arg((v) => checked('cron', v))),
     )
     .addOption(new Option('--no-run-on-start', 'wait for the first tick instead of running at start'))
     .addOption(
-      new Option('--timezone <tz>', 'IANA time zone the cron expression is read in (default: the system zone)').argParser(arg((v) => {
-        const { checkTimezone } = require('./schedule') as typeof import('./schedule');
-        const why = checkTimezone(v);
-        if (why) throw new Error(why);
-        return v;
-      })),
+      new Option('--timezone <tz>', 'IANA time zone the cron expression is read in (default: the system zone)').argParser(
+        arg((v) => checked('timezone', v)),
+      ),
     )
     .addHelpText(
       'after',
@@ -188,15 +217,66 @@ lets a run in flight finish; a second exits at once. Exit code 0 after a
 signal, 2 for a usage error (a bad cron expression or time zone, --output -).
 `,
     )
-    .action((opts: RunOpts & { cron: string; runOnStart: boolean; timezone?: string }, cmd: Command) => {
+    .action((opts: CollectOpts & { output: string; cron: string; runOnStart: boolean; timezone?: string }, cmd: Command) => {
       if (opts.output === '-') {
         cmd.error("error: option '--output <file>' argument '-' is invalid. the scheduler writes a file; standard output is not one.", {
           exitCode: ExitCode.usage,
           code: 'open-notify-exporter.stdout',
         });
       }
-      const { run, log } = toConfig(opts);
-      result = { kind: 'schedule', schedule: { run, cron: opts.cron, runOnStart: opts.runOnStart, timezone: opts.timezone }, log };
+      const { collect, log } = toCollect(opts);
+      result = {
+        kind: 'schedule',
+        schedule: { run: { ...collect, output: opts.output }, cron: opts.cron, runOnStart: opts.runOnStart, timezone: opts.timezone },
+        log,
+      };
+    });
+
+  addCollectOptions(program.command('serve'))
+    .description('serve /metrics over HTTP (like the seed exporter on :8899), refreshed in the background')
+    .addOption(
+      new Option('--listen <[host]:port>', 'address to listen on').env('OPEN_NOTIFY_LISTEN').default(parseListen(':8899'), ':8899').argParser(arg(parseListen)),
+    )
+    .addOption(
+      new Option('--refresh <duration|cron>', 'how often to fetch: a duration (15s) or a node-cron expression')
+        .env('OPEN_NOTIFY_REFRESH')
+        .default(parseRefresh('15s'), '15s')
+        .argParser(arg(parseRefresh)),
+    )
+    .addOption(new Option('--process-metrics', "also serve the process's own metrics (CPU, memory, event loop)"))
+    .addHelpText(
+      'after',
+      `
+Endpoints: /metrics (the last refresh, rendered once and cached: scrapes never
+reach the API), /healthz (200 while the last refresh got valid data from at
+least one endpoint, 503 otherwise), / (a page linking /metrics).
+The API asks for no more than one request every 5 s; the default refresh is 15s.
+Exit codes: 0 after SIGTERM or SIGINT, 2 for a usage error or an address that
+cannot be listened on (in use, not local).
+`,
+    )
+    .action((opts: CollectOpts & { listen: Listen; refresh: Trigger; processMetrics?: boolean }) => {
+      const { collect, log } = toCollect(opts);
+      result = { kind: 'serve', serve: { ...collect, listen: opts.listen, refresh: opts.refresh, processMetrics: opts.processMetrics === true }, log };
+    });
+
+  addCollectOptions(program.command('push'))
+    .description('one run, pushed to a Pushgateway (replacing the group) instead of written to a file')
+    .addOption(new Option('--gateway <url>', 'Pushgateway base URL').env('OPEN_NOTIFY_PUSHGATEWAY').makeOptionMandatory().argParser(arg(parseHttpUrl)))
+    .addOption(new Option('--job <name>', 'job label of the pushed group').default('open_notify').argParser(arg(parseName)))
+    .addOption(labelOption('--grouping <name=value>', 'further grouping key label (repeatable)', [...OWN_LABELS, 'job']))
+    .addHelpText(
+      'after',
+      `
+The push is a PUT: it replaces every series in the group. Timeout and retries
+as for the API. Exit codes: 0 pushed and every endpoint fine; 1 pushed with
+open_notify_up 0 for a failed endpoint; 2 usage error; 4 the Pushgateway was
+unreachable or answered an error (the status is in the log line).
+`,
+    )
+    .action((opts: CollectOpts & { gateway: string; job: string; grouping: [string, string][] }) => {
+      const { collect, log } = toCollect(opts);
+      result = { kind: 'push', push: { ...collect, gateway: opts.gateway, job: opts.job, grouping: Object.fromEntries(opts.grouping) }, log };
     });
 
   const duration = (flags: string, description: string, def: string) =>
@@ -211,10 +291,12 @@ signal, 2 for a usage error (a bad cron expression or time zone, --output -).
     .addOption(
       new Option('--textfile-name <name>', 'file name of the output in the textfile directory')
         .default(RULE_DEFAULTS.textfileName)
-        .argParser(arg((v) => {
-          if (!/^[^/\\"]+\.prom$/.test(v)) throw new Error('expected a file name ending in .prom, without a directory');
-          return v;
-        })),
+        .argParser(
+          arg((v) => {
+            if (!/^[^/\\"]+\.prom$/.test(v)) throw new Error('expected a file name ending in .prom, without a directory');
+            return v;
+          }),
+        ),
     )
     .action((o: { downFor: number; staleAfter: number; frozenAfter: number; fileStaleAfter: number; textfileName: string }) => {
       result = {

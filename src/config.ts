@@ -11,11 +11,15 @@ export interface FetchConfig {
   maxBodyBytes: number;
 }
 
-export interface RunConfig {
+/** What to fetch and which constant labels to add: shared by every mode. */
+export interface CollectConfig {
   fetch: FetchConfig;
+  labels: Record<string, string>;
+}
+
+export interface RunConfig extends CollectConfig {
   /** `-` means standard output. */
   output: string;
-  labels: Record<string, string>;
 }
 
 export interface LogConfig {
@@ -28,6 +32,7 @@ export const ExitCode = {
   endpointFailed: 1,
   usage: 2,
   writeFailed: 3,
+  pushFailed: 4,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

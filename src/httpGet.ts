@@ -52,7 +52,7 @@ const NET_REASONS: Record<string, string> = {
   ENETUNREACH: 'network unreachable',
 };
 
-function describeNetError(err: NodeJS.ErrnoException): string {
+export function describeNetError(err: NodeJS.ErrnoException): string {
   if (err.code === 'HPE_INVALID_CONSTANT' || err.code?.startsWith('HPE_')) {
     return `malformed HTTP response (${err.code})`;
   }

@@ -42,9 +42,13 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     writeStdout: io === processIo ? (t: string) => writeAll(process.stdout, t) : async (t: string) => io.stdout(t),
   };
   // Loaded per subcommand: --help and bad flags stay cheap, a one-shot run never loads node-cron.
-  if (parsed.kind === 'schedule') {
-    const { runSchedule } = require('./schedule') as typeof import('./schedule');
-    return runSchedule(parsed.schedule, deps);
+  switch (parsed.kind) {
+    case 'schedule':
+      return (require('./schedule') as typeof import('./schedule')).runSchedule(parsed.schedule, deps);
+    case 'serve':
+      return (require('./serve') as typeof import('./serve')).runServe(parsed.serve, deps);
+    case 'push':
+      return (require('./push') as typeof import('./push')).runPush(parsed.push, deps);
   }
   const { runOnce } = require('./run') as typeof import('./run');
   return runOnce(parsed.run, deps);

@@ -1,7 +1,8 @@
 // One run: config → fetch → validated data → registry → text → file.
 import { resolve } from 'node:path';
-import type { RunConfig } from './config';
+import type { CollectConfig, RunConfig } from './config';
 import { ExitCode } from './config';
+import type { Registry } from 'prom-client';
 import type { Logger } from './log';
 import { buildRegistry, render } from './metrics';
 import { collect, ENDPOINT_NAMES, type Collection } from './openNotify';
@@ -34,11 +35,12 @@ export const STDOUT = '-';
 export interface Produced {
   collection: Collection;
   state: RunState;
+  registry: Registry;
   text: string;
 }
 
 /** Fetches both endpoints and renders the exposition text for them. */
-export async function produce(cfg: RunConfig, deps: RunDeps, prev: RunState): Promise<Produced> {
+export async function produce(cfg: CollectConfig, deps: RunDeps, prev: RunState): Promise<Produced> {
   const collection = await collect(cfg.fetch, {
     now: deps.now,
     userAgent: `open-notify-exporter/${deps.version}`,
@@ -47,17 +49,21 @@ export async function produce(cfg: RunConfig, deps: RunDeps, prev: RunState): Pr
   const now = Math.round(deps.now()) / 1000;
   const state = advance(prev, collection, now);
   const registry = buildRegistry(collection, state, { now, version: deps.version, nodejs: deps.nodejs, labels: cfg.labels });
-  return { collection, state, text: await render(registry) };
+  return { collection, state, registry, text: await render(registry) };
 }
 
-async function loadState(cfg: RunConfig, deps: RunDeps, memory: Memory): Promise<RunState> {
+/**
+ * The state a run starts from: the one in memory, else the one in the
+ * previous output file `from` (if any), plus the ticks skipped meanwhile.
+ */
+export async function loadState(memory: Memory, log: Logger, from?: string): Promise<RunState> {
   let state = memory.state;
-  if (!state && cfg.output === STDOUT) state = emptyState();
-  if (!state) {
-    const prev = await readPrevious(cfg.output);
-    for (const w of prev.warnings) deps.log.warn(w);
+  if (!state && from !== undefined) {
+    const prev = await readPrevious(from);
+    for (const w of prev.warnings) log.warn(w);
     state = prev.state;
   }
+  state ??= emptyState();
   const skips = memory.pendingSkips ?? 0;
   memory.pendingSkips = 0;
   return skips > 0 ? { ...state, skippedRunsTotal: state.skippedRunsTotal + skips } : state;
@@ -74,7 +80,7 @@ export function endpointFields(c: Collection): Record<string, string> {
 
 export async function runOnce(cfg: RunConfig, deps: RunDeps, memory: Memory = {}): Promise<number> {
   const started = performance.now();
-  const prev = await loadState(cfg, deps, memory);
+  const prev = await loadState(memory, deps.log, cfg.output === STDOUT ? undefined : cfg.output);
   const { collection, state, text } = await produce(cfg, deps, prev);
   memory.state = state;
 

@@ -1,0 +1,75 @@
+// `push` against a real Pushgateway (Debian's prometheus-pushgateway).
+import { strict as assert } from 'node:assert';
+import { beforeEach, describe, it, type TestContext } from 'node:test';
+import { FAILURES, type FakeApi } from './fakeOpenNotify';
+import { parse, requireBinary, runCli, tempDir, useFakeApi, valueOf } from './helpers';
+import { freePort, getText, startPeer, type Peer } from './peers';
+
+const fake = useFakeApi();
+let api: FakeApi;
+beforeEach(() => {
+  api = fake();
+});
+
+async function pushgateway(t: TestContext): Promise<Peer | undefined> {
+  const bin = requireBinary(t, 'prometheus-pushgateway', 'prometheus-pushgateway');
+  if (!bin) return undefined;
+  const port = await freePort();
+  const dir = tempDir(t);
+  return startPeer(t, bin, [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${dir}/pg.db`], port, '/-/ready');
+}
+
+describe('push', () => {
+  it('pushes the group with the job label; a second push replaces it', async (t) => {
+    const pg = await pushgateway(t);
+    if (!pg) return;
+    let r = await runCli(['push', '--api-url', api.url, '--gateway', pg.url, '--grouping', 'instance=host1', '--label', 'site=a']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /level=info msg=pushed outcome=ok astros=ok iss_now=ok .* job=open_notify/);
+    let s = parse((await getText(`${pg.url}/metrics`)).body);
+    const group = { job: 'open_notify', instance: 'host1' };
+    assert.equal(valueOf(s, 'open_notify_people_in_space', { ...group, site: 'a' }), 3);
+    assert.equal(valueOf(s, 'open_notify_up', { ...group, endpoint: 'astros' }), 1);
+    assert.ok(valueOf(s, 'push_time_seconds', group)! > 0);
+    assert.equal(valueOf(s, 'push_failure_time_seconds', group), 0);
+
+    // PUT semantics: series of the first push that the second lacks are gone.
+    api.set('/astros.json', FAILURES.unavailable);
+    r = await runCli(['push', '--api-url', api.url, '--gateway', pg.url, '--grouping', 'instance=host1', '--retries', '0']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /msg="pushed with failed endpoints" outcome=partial/);
+    s = parse((await getText(`${pg.url}/metrics`)).body);
+    assert.equal(s.filter((x) => x.name === 'open_notify_people_in_space').length, 0);
+    assert.equal(s.filter((x) => x.labels.site === 'a').length, 0);
+    assert.equal(valueOf(s, 'open_notify_up', { ...group, endpoint: 'astros' }), 0);
+    assert.equal(valueOf(s, 'open_notify_up', { ...group, endpoint: 'iss_now' }), 1);
+  });
+
+  it('an unreachable gateway: one line, exit 4', async () => {
+    const r = await runCli(['push', '--api-url', api.url, '--gateway', 'http://127.0.0.1:1', '--retries', '1']);
+    assert.equal(r.code, 4);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /cannot push to http:\/\/127\.0\.0\.1:1: connection refused \(after 2 attempts\)/);
+  });
+
+  it('a gateway answering an error: the status in the line, exit 4, 4xx not retried', async () => {
+    api.set('/metrics/job/open_notify', { kind: 'raw', status: 400, body: 'pushed metrics are invalid' });
+    let r = await runCli(['push', '--api-url', api.url, '--gateway', api.url, '--retries', '2']);
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /cannot push to \S+: HTTP 400: pushed metrics are invalid" /);
+    assert.equal(api.counts['/metrics/job/open_notify'], 1);
+    api.set('/metrics/job/open_notify', { kind: 'raw', status: 503, body: '' });
+    r = await runCli(['push', '--api-url', api.url, '--gateway', api.url, '--retries', '1']);
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /HTTP 503 \(after 2 attempts\)/);
+  });
+
+  it('--gateway is required; --grouping job=... is refused', async () => {
+    let r = await runCli(['push', '--api-url', api.url]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /required option '--gateway <url>' not specified/);
+    r = await runCli(['push', '--gateway', 'http://127.0.0.1:1', '--grouping', 'job=x']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /label name "job"/);
+  });
+});
