@@ -193,6 +193,25 @@ Examples:
       result = { kind: 'once', run: { ...collect, output: opts.output }, log };
     });
 
+  // Subcommands cost a one-shot run time to build; without a command word or
+  // a help request the root command is all that can match.
+  const first = argv[0];
+  const wantsCommands = (first !== undefined && !first.startsWith('-')) || argv.some((a) => a === '-h' || a === '--help');
+  if (wantsCommands) addSubcommands(program, (p) => (result = p));
+
+  try {
+    program.parse(argv as string[], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      const informational = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+      return { kind: 'exit', code: informational ? ExitCode.ok : ExitCode.usage };
+    }
+    throw err;
+  }
+  return result;
+}
+
+function addSubcommands(program: Command, set: (p: Parsed) => void): void {
   addCollectOptions(program.command('schedule').addOption(outputOption()))
     .description('run on a cron schedule until SIGTERM or SIGINT, keeping counters in memory between runs')
     .addOption(
@@ -225,11 +244,11 @@ signal, 2 for a usage error (a bad cron expression or time zone, --output -).
         });
       }
       const { collect, log } = toCollect(opts);
-      result = {
+      set({
         kind: 'schedule',
         schedule: { run: { ...collect, output: opts.output }, cron: opts.cron, runOnStart: opts.runOnStart, timezone: opts.timezone },
         log,
-      };
+      });
     });
 
   addCollectOptions(program.command('serve'))
@@ -257,7 +276,7 @@ cannot be listened on (in use, not local).
     )
     .action((opts: CollectOpts & { listen: Listen; refresh: Trigger; processMetrics?: boolean }) => {
       const { collect, log } = toCollect(opts);
-      result = { kind: 'serve', serve: { ...collect, listen: opts.listen, refresh: opts.refresh, processMetrics: opts.processMetrics === true }, log };
+      set({ kind: 'serve', serve: { ...collect, listen: opts.listen, refresh: opts.refresh, processMetrics: opts.processMetrics === true }, log });
     });
 
   addCollectOptions(program.command('push'))
@@ -276,7 +295,7 @@ unreachable or answered an error (the status is in the log line).
     )
     .action((opts: CollectOpts & { gateway: string; job: string; grouping: [string, string][] }) => {
       const { collect, log } = toCollect(opts);
-      result = { kind: 'push', push: { ...collect, gateway: opts.gateway, job: opts.job, grouping: Object.fromEntries(opts.grouping) }, log };
+      set({ kind: 'push', push: { ...collect, gateway: opts.gateway, job: opts.job, grouping: Object.fromEntries(opts.grouping) }, log });
     });
 
   const duration = (flags: string, description: string, def: string) =>
@@ -299,20 +318,10 @@ unreachable or answered an error (the status is in the log line).
         ),
     )
     .action((o: { downFor: number; staleAfter: number; frozenAfter: number; fileStaleAfter: number; textfileName: string }) => {
-      result = {
+      set({
         kind: 'rules',
         rules: { downForMs: o.downFor, staleAfterMs: o.staleAfter, frozenAfterMs: o.frozenAfter, fileStaleAfterMs: o.fileStaleAfter, textfileName: o.textfileName },
-      };
+      });
     });
 
-  try {
-    program.parse(argv as string[], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      const informational = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
-      return { kind: 'exit', code: informational ? ExitCode.ok : ExitCode.usage };
-    }
-    throw err;
-  }
-  return result;
 }

@@ -2,6 +2,7 @@
 // retries, and validated as untrusted input. Nothing here knows about metrics.
 import type { FetchConfig } from './config';
 import { FetchError, httpGet } from './httpGet';
+import { monotonicMs } from './clock';
 
 export const ENDPOINTS = {
   astros: '/astros.json',
@@ -202,20 +203,20 @@ export async function fetchEndpoint<K extends EndpointName>(
   deps: CollectDeps,
 ): Promise<Outcome<EndpointData[K]>> {
   const sleep = deps.sleep ?? defaultSleep;
-  const start = performance.now();
+  const start = monotonicMs();
   const attemptSeconds: number[] = [];
   let reason = '';
   let attempt = 0;
   for (;;) {
     attempt += 1;
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     try {
       const data = await fetchOnce(name, cfg, deps);
-      attemptSeconds.push((performance.now() - t0) / 1000);
+      attemptSeconds.push((monotonicMs() - t0) / 1000);
       deps.debug('attempt succeeded', { endpoint: name, attempt });
-      return { ok: true, data, durationSeconds: (performance.now() - start) / 1000, attempts: attempt, attemptSeconds };
+      return { ok: true, data, durationSeconds: (monotonicMs() - start) / 1000, attempts: attempt, attemptSeconds };
     } catch (err) {
-      attemptSeconds.push((performance.now() - t0) / 1000);
+      attemptSeconds.push((monotonicMs() - t0) / 1000);
       reason = err instanceof Error ? err.message : String(err);
       const retryable = (err instanceof FetchError || err instanceof BadAnswer) && err.retryable;
       deps.debug('attempt failed', { endpoint: name, attempt, reason, retryable });
@@ -226,7 +227,7 @@ export async function fetchEndpoint<K extends EndpointName>(
   return {
     ok: false,
     reason: attempt > 1 ? `${reason} (after ${attempt} attempts)` : reason,
-    durationSeconds: (performance.now() - start) / 1000,
+    durationSeconds: (monotonicMs() - start) / 1000,
     attempts: attempt,
     attemptSeconds,
   };

@@ -1,7 +1,7 @@
 // Reads back the output file a previous run wrote, so values that must carry
 // across runs (counters, the histogram, last-success times) survive.
 // Strict on purpose: a file we cannot parse whole is ignored whole.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from './fsAsync';
 import type { EndpointName } from './openNotify';
 import { ENDPOINT_NAMES } from './openNotify';
 import { METRICS } from './metrics';

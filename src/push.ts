@@ -4,9 +4,10 @@ import type { Pushgateway as PushgatewayT, Registry } from 'prom-client';
 import type { CollectConfig } from './config';
 import { ExitCode } from './config';
 import { describeNetError, formatMs } from './httpGet';
-import { backoffMs, ENDPOINT_NAMES } from './openNotify';
-import { endpointFields, produce, type RunDeps } from './run';
+import { backoffMs } from './openNotify';
+import { produce, summarize, type RunDeps } from './run';
 import { emptyState } from './state';
+import { elapsedSeconds, monotonicMs } from './clock';
 
 export interface PushConfig extends CollectConfig {
   gateway: string;
@@ -46,10 +47,10 @@ async function pushOnce(cfg: PushConfig, registry: Registry): Promise<void> {
 }
 
 export async function runPush(cfg: PushConfig, deps: RunDeps): Promise<number> {
-  const started = performance.now();
+  const started = monotonicMs();
   // Nothing carries between pushes: the counters describe this one run.
   const { collection, registry } = await produce(cfg, deps, emptyState());
-  const fields = endpointFields(collection);
+  const { failed, outcome, fields } = summarize(collection);
   let attempt = 0;
   for (;;) {
     attempt += 1;
@@ -67,11 +68,10 @@ export async function runPush(cfg: PushConfig, deps: RunDeps): Promise<number> {
       await new Promise((r) => setTimeout(r, backoffMs(attempt)));
     }
   }
-  const failed = ENDPOINT_NAMES.filter((e) => !collection[e].ok);
   const summary = {
-    outcome: failed.length === 0 ? 'ok' : failed.length === ENDPOINT_NAMES.length ? 'failed' : 'partial',
+    outcome,
     ...fields,
-    duration: `${((performance.now() - started) / 1000).toFixed(3)}s`,
+    duration: elapsedSeconds(started),
     gateway: cfg.gateway,
     job: cfg.job,
   };

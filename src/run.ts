@@ -5,10 +5,11 @@ import { ExitCode } from './config';
 import type { Registry } from 'prom-client';
 import type { Logger } from './log';
 import { buildRegistry, render } from './metrics';
-import { collect, ENDPOINT_NAMES, type Collection } from './openNotify';
+import { collect, ENDPOINT_NAMES, type Collection, type EndpointName } from './openNotify';
 import { readPrevious } from './previous';
 import { advance, emptyState, type RunState } from './state';
 import { WriteError, writeTextfile } from './textfile';
+import { elapsedSeconds, monotonicMs } from './clock';
 
 export interface RunDeps {
   /** Unix time in milliseconds. */
@@ -69,23 +70,31 @@ export async function loadState(memory: Memory, log: Logger, from?: string): Pro
   return skips > 0 ? { ...state, skippedRunsTotal: state.skippedRunsTotal + skips } : state;
 }
 
-export function endpointFields(c: Collection): Record<string, string> {
+export interface Summary {
+  failed: EndpointName[];
+  outcome: 'ok' | 'partial' | 'failed';
+  /** One field per endpoint: `ok` or `error: <reason>`, for the log line. */
+  fields: Record<string, string>;
+}
+
+export function summarize(c: Collection): Summary {
   const fields: Record<string, string> = {};
   for (const e of ENDPOINT_NAMES) {
     const o = c[e];
     fields[e] = o.ok ? 'ok' : `error: ${o.reason}`;
   }
-  return fields;
+  const failed = ENDPOINT_NAMES.filter((e) => !c[e].ok);
+  const outcome = failed.length === 0 ? 'ok' : failed.length === ENDPOINT_NAMES.length ? 'failed' : 'partial';
+  return { failed, outcome, fields };
 }
 
 export async function runOnce(cfg: RunConfig, deps: RunDeps, memory: Memory = {}): Promise<number> {
-  const started = performance.now();
+  const started = monotonicMs();
   const prev = await loadState(memory, deps.log, cfg.output === STDOUT ? undefined : cfg.output);
   const { collection, state, text } = await produce(cfg, deps, prev);
   memory.state = state;
 
-  const failed = ENDPOINT_NAMES.filter((e) => !collection[e].ok);
-  const fields = endpointFields(collection);
+  const { failed, outcome, fields } = summarize(collection);
   let target: string | undefined;
   try {
     if (cfg.output === STDOUT) {
@@ -102,9 +111,9 @@ export async function runOnce(cfg: RunConfig, deps: RunDeps, memory: Memory = {}
   }
 
   const summary = {
-    outcome: failed.length === 0 ? 'ok' : failed.length === ENDPOINT_NAMES.length ? 'failed' : 'partial',
+    outcome,
     ...fields,
-    duration: `${((performance.now() - started) / 1000).toFixed(3)}s`,
+    duration: elapsedSeconds(started),
     output: cfg.output,
     target,
   };

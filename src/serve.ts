@@ -7,7 +7,8 @@ import type { CollectConfig } from './config';
 import { ExitCode } from './config';
 import { runLoop, type Signals, type Trigger } from './loop';
 import { ENDPOINT_NAMES } from './openNotify';
-import { endpointFields, loadState, produce, type Memory, type RunDeps } from './run';
+import { loadState, produce, summarize, type Memory, type RunDeps } from './run';
+import { elapsedSeconds, monotonicMs } from './clock';
 
 export interface Listen {
   /** Undefined: every interface. */
@@ -126,19 +127,18 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
   }
 
   const refresh = async (): Promise<void> => {
-    const started = performance.now();
+    const started = monotonicMs();
     const prev = await loadState(memory, log);
     const p = await produce(cfg, deps, prev);
     memory.state = p.state;
-    const fields = endpointFields(p.collection);
-    const failed = ENDPOINT_NAMES.filter((e) => !p.collection[e].ok);
+    const { failed, outcome, fields } = summarize(p.collection);
     snapshot = {
       text: p.text,
       gzip: zlib.gzipSync(p.text),
       healthy: failed.length < ENDPOINT_NAMES.length,
       reasons: failed.map((e) => `${e}: ${fields[e]}`).join('; '),
     };
-    const summary = { outcome: failed.length === 0 ? 'ok' : failed.length === ENDPOINT_NAMES.length ? 'failed' : 'partial', ...fields, duration: `${((performance.now() - started) / 1000).toFixed(3)}s` };
+    const summary = { outcome, ...fields, duration: elapsedSeconds(started) };
     if (failed.length === 0) log.info('refresh finished', summary);
     else log.error('refresh finished with failed endpoints', summary);
   };

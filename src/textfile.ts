@@ -2,7 +2,7 @@
 // its directory at each scrape and drops a file that does not parse, so the
 // output name must only ever hold a complete file: the old one or the new one.
 import { randomInt } from 'node:crypto';
-import { open, readdir, realpath, rename, stat, lstat, unlink } from 'node:fs/promises';
+import { fsyncPath, lstat, readdir, realpath, rename, stat, unlink } from './fsAsync';
 import { basename, dirname, join, resolve } from 'node:path';
 import writeFileAtomic = require('write-file-atomic');
 
@@ -91,15 +91,12 @@ async function resolveTarget(path: string): Promise<string> {
 }
 
 async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
   try {
-    await fh.sync();
+    await fsyncPath(dir);
   } catch (err) {
     // Some file systems cannot fsync a directory; the rename is still atomic.
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EISDIR') throw err;
-  } finally {
-    await fh.close();
   }
 }
 

@@ -1,0 +1,9 @@
+// A monotonic clock in milliseconds. Not performance.now(): its first use
+// loads perf_hooks, which a one-shot run pays for on every start.
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+export function elapsedSeconds(sinceMs: number): string {
+  return `${((monotonicMs() - sinceMs) / 1000).toFixed(3)}s`;
+}

@@ -1,0 +1,170 @@
+// npm run bench: start-up, memory and load figures, side by side with bare
+// Node, a library-free floor, the seeds' Python approach and node_exporter.
+// Not part of npm test: it measures, it does not assert.
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startFakeApi } from '../fakeOpenNotify';
+import { BIN, ROOT } from '../helpers';
+import { freePort, getText, waitFor } from '../peers';
+
+const run = promisify(execFile);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const WARMUP = 2;
+const SOAK_CYCLES = Number(process.env.BENCH_SOAK_CYCLES ?? 2000);
+const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
+const MEASURE = join(ROOT, 'test', 'bench', 'measure.py');
+
+interface Sample {
+  wall_ms: number;
+  maxrss_kib: number;
+  exit: number;
+}
+
+async function measure(argv: string[]): Promise<Sample> {
+  const { stdout } = await run('python3', [MEASURE, ...argv], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as Sample;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const f1 = (n: number) => n.toFixed(1);
+const f2 = (n: number) => n.toFixed(2);
+
+/** Debian's python3, where apt-get installs python3-requests; another python3 may come first on PATH. */
+const SEED_PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+function pythonSeedAvailable(): boolean {
+  return spawnSync(SEED_PYTHON, ['-c', 'import requests, prometheus_client'], { stdio: 'ignore' }).status === 0;
+}
+
+async function startup(apiUrl: string, dir: string): Promise<string[]> {
+  const node = process.execPath;
+  const cmds: { key: string; label: string; argv: string[] }[] = [
+    { key: 'A', label: 'bare Node (`node -e 0`)', argv: [node, '-e', '0'] },
+    { key: 'B', label: 'open-notify-exporter one-shot', argv: [node, BIN, '--api-url', apiUrl, '-o', join(dir, 'b.prom'), '-q'] },
+    { key: 'C', label: "the seeds' Python (requests + prometheus_client)", argv: [SEED_PYTHON, join(ROOT, 'test', 'bench', 'seed_textfile.py'), apiUrl, join(dir, 'c.prom')] },
+    { key: 'D', label: 'floor: plain Node, no libraries', argv: [node, join(ROOT, 'dist', 'test', 'bench', 'floor.js'), apiUrl, join(dir, 'd.prom')] },
+  ];
+  const lines: string[] = [];
+  const active = cmds.filter((c) => c.key !== 'C' || pythonSeedAvailable());
+  if (active.length < cmds.length) lines.push('C skipped: python3-requests or python3-prometheus-client not installed (apt-get install python3-requests python3-prometheus-client)', '');
+  const samples = new Map<string, Sample[]>(active.map((c) => [c.key, []]));
+  for (let round = 0; round < WARMUP + RUNS; round++) {
+    for (const c of active) {
+      const s = await measure(c.argv);
+      if (s.exit !== 0) throw new Error(`${c.label} exited ${s.exit}`);
+      if (round >= WARMUP) samples.get(c.key)!.push(s);
+    }
+  }
+  lines.push(`One-shot start-up, ${RUNS} runs each after ${WARMUP} warm-up rounds, alternating ${active.map((c) => c.key).join(' ')} round by round (Node ${process.versions.node}):`, '');
+  lines.push('| | command | wall median (ms) | min | max | peak RSS median (MiB) | min | max |', '|---|---|---|---|---|---|---|---|');
+  const med: Record<string, { wall: number; rss: number }> = {};
+  for (const c of active) {
+    const ss = samples.get(c.key)!;
+    const wall = ss.map((s) => s.wall_ms);
+    const rss = ss.map((s) => s.maxrss_kib / 1024);
+    med[c.key] = { wall: median(wall), rss: median(rss) };
+    lines.push(`| ${c.key} | ${c.label} | ${f1(median(wall))} | ${f1(Math.min(...wall))} | ${f1(Math.max(...wall))} | ${f1(median(rss))} | ${f1(Math.min(...rss))} | ${f1(Math.max(...rss))} |`);
+  }
+  const ratio = (a: string, b: string, k: 'wall' | 'rss') => (med[a] && med[b] ? med[a]![k] / med[b]![k] : NaN);
+  lines.push('', '| ratio of medians | wall | peak RSS |', '|---|---|---|');
+  for (const [a, b] of [['B', 'D'], ['B', 'A'], ['B', 'C']] as const) {
+    if (med[b]) lines.push(`| ${a}/${b} | ${f2(ratio(a, b, 'wall'))} | ${f2(ratio(a, b, 'rss'))} |`);
+  }
+  const verdict = (ok: boolean) => (ok ? 'within budget' : 'OVER BUDGET');
+  lines.push('', 'Budget:');
+  lines.push(`- one-shot wall ≤ 1.15× the floor (D): ${f2(ratio('B', 'D', 'wall'))}× — ${verdict(ratio('B', 'D', 'wall') <= 1.15)}`);
+  lines.push(`- one-shot peak RSS ≤ 1.15× bare Node (A): ${f2(ratio('B', 'A', 'rss'))}× — ${verdict(ratio('B', 'A', 'rss') <= 1.15)}`);
+  if (med.C) lines.push(`- one-shot wall ≤ 0.8× the Python seed (C): ${f2(ratio('B', 'C', 'wall'))}× — ${verdict(ratio('B', 'C', 'wall') <= 0.8)}`);
+  return lines;
+}
+
+async function soak(apiUrl: string, dir: string): Promise<string[]> {
+  type Soak = { cycles: number; warmup: number; rss_after_warmup_mib: number; rss_end_mib: number; growth_mib: number; heap_growth_mib: number; cpu_ms_per_cycle: number; wall_ms_per_cycle: number };
+  const lines = [`Schedule soak: ${SOAK_CYCLES} cycles of the scheduler's run (runOnce, state in memory, the file written each cycle) back to back against the fake API, after a warm-up:`, ''];
+  // The scheduler unit runs Node with --max-semi-space-size=1; the default flags are shown too.
+  for (const [label, flags] of [['as the scheduler unit runs it (--max-semi-space-size=1)', ['--max-semi-space-size=1']], ['default V8 flags', []]] as const) {
+    const { stdout } = await run(process.execPath, [...flags, '--expose-gc', join(ROOT, 'dist', 'test', 'bench', 'soak.js'), apiUrl, join(dir, `soak${flags.length}.prom`), String(SOAK_CYCLES)], { maxBuffer: 1 << 20 });
+    const r = JSON.parse(stdout) as Soak;
+    lines.push(
+      `- ${label}: RSS after ${r.warmup} warm-up cycles ${f1(r.rss_after_warmup_mib)} MiB, after ${r.cycles} more ${f1(r.rss_end_mib)} MiB: growth ${f2(r.growth_mib)} MiB${flags.length ? ` — ${r.growth_mib <= 2 ? 'within budget' : 'OVER BUDGET'} (≤ 2 MiB)` : ''}; JS heap growth ${f2(r.heap_growth_mib)} MiB; CPU ${f2(r.cpu_ms_per_cycle)} ms and wall ${f2(r.wall_ms_per_cycle)} ms per cycle`,
+    );
+  }
+  return lines;
+}
+
+interface LoadResult {
+  requests: { average: number };
+  latency: { p99: number; average: number };
+  errors: number;
+  non2xx: number;
+}
+
+async function load(url: string): Promise<LoadResult> {
+  // autocannon is a devDependency with no types of its own.
+  const autocannon = require('autocannon') as (opts: object) => Promise<LoadResult>;
+  return autocannon({ url, connections: 64, duration: LOAD_SECONDS });
+}
+
+async function serveLoad(apiUrl: string, dir: string): Promise<string[]> {
+  const port = await freePort();
+  const serve = spawn(process.execPath, [BIN, 'serve', '--api-url', apiUrl, '--listen', `127.0.0.1:${port}`, '--refresh', '1h', '-q'], { stdio: 'ignore' });
+  const lines: string[] = [];
+  try {
+    const url = `http://127.0.0.1:${port}/metrics`;
+    const body = await waitFor('serve', async () => {
+      const r = await getText(url);
+      return r.status === 200 ? r.body : undefined;
+    });
+    const ours = await load(url);
+    const textDir = join(dir, 'textfile');
+    mkdirSync(textDir);
+    writeFileSync(join(textDir, 'open_notify.prom'), body);
+    const nePort = await freePort();
+    // --web.max-requests=0: its default (40 at once) would answer 64 connections with errors.
+    const ne = spawn('prometheus-node-exporter', ['--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${textDir}`, `--web.listen-address=127.0.0.1:${nePort}`, '--web.max-requests=0'], { stdio: 'ignore' });
+    let theirs: LoadResult | undefined;
+    try {
+      await waitFor('node_exporter', async () => ((await getText(`http://127.0.0.1:${nePort}/metrics`)).status === 200 ? true : undefined));
+      theirs = await load(`http://127.0.0.1:${nePort}/metrics`);
+    } catch (err) {
+      lines.push(`node_exporter not measured: ${(err as Error).message} (apt-get install prometheus-node-exporter)`);
+    } finally {
+      ne.kill('SIGTERM');
+    }
+    lines.push(`/metrics under load: 64 connections for ${LOAD_SECONDS} s each (autocannon), the same metrics:`, '');
+    lines.push('| server | requests/s | latency avg (ms) | p99 (ms) | errors |', '|---|---|---|---|---|');
+    lines.push(`| open-notify-exporter serve | ${f1(ours.requests.average)} | ${f2(ours.latency.average)} | ${ours.latency.p99} | ${ours.errors + ours.non2xx} |`);
+    if (theirs) {
+      lines.push(`| node_exporter 1.5 textfile collector | ${f1(theirs.requests.average)} | ${f2(theirs.latency.average)} | ${theirs.latency.p99} | ${theirs.errors + theirs.non2xx} |`);
+      const r = ours.requests.average / theirs.requests.average;
+      lines.push('', `- serve requests/s ≥ 1.0× node_exporter's: ${f2(r)}× — ${r >= 1 ? 'within budget' : 'OVER BUDGET'}`);
+    }
+  } finally {
+    serve.kill('SIGTERM');
+  }
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const api = await startFakeApi();
+  const dir = mkdtempSync(join(tmpdir(), 'one-bench-'));
+  try {
+    const sections = [await startup(api.url, dir), await soak(api.url, dir), await serveLoad(api.url, dir)];
+    process.stdout.write(`${sections.map((s) => s.join('\n')).join('\n\n')}\n`);
+  } finally {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
