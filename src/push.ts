@@ -39,11 +39,31 @@ function describePushError(err: unknown, timeoutMs: number): PushError {
   return new PushError(describeNetError(e), true);
 }
 
+/**
+ * prom-client 15's Pushgateway builds its request with url.parse(), which
+ * Node 24 deprecates at run time (DEP0169): every push would print a warning
+ * on stderr next to our one log line. The gateway URL was already checked
+ * with the WHATWG URL parser (cli.ts), so that one warning is dropped; every
+ * other warning still goes through.
+ */
+function withoutUrlParseWarning<T>(fn: () => Promise<T>): Promise<T> {
+  const original = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, ...args: Parameters<typeof process.emitWarning>) {
+    const [warning, typeOrOptions, code] = args as unknown as [string | Error, unknown, unknown];
+    const c = typeof typeOrOptions === 'object' && typeOrOptions !== null ? (typeOrOptions as { code?: string }).code : code;
+    if (c === 'DEP0169' || (warning instanceof Error && (warning as NodeJS.ErrnoException).code === 'DEP0169')) return;
+    return original.apply(this, args);
+  } as typeof process.emitWarning;
+  return fn().finally(() => {
+    process.emitWarning = original;
+  });
+}
+
 async function pushOnce(cfg: PushConfig, registry: Registry): Promise<void> {
   const Pushgateway = require('prom-client/lib/pushgateway') as typeof PushgatewayT;
   // A fresh signal per attempt: the deadline covers the whole exchange.
   const gateway = new Pushgateway(cfg.gateway, { signal: AbortSignal.timeout(cfg.fetch.timeoutMs) } as object, registry);
-  await gateway.push({ jobName: cfg.job, groupings: cfg.grouping });
+  await withoutUrlParseWarning(() => gateway.push({ jobName: cfg.job, groupings: cfg.grouping }));
 }
 
 export async function runPush(cfg: PushConfig, deps: RunDeps): Promise<number> {

@@ -96,8 +96,9 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
     return send(200, CONTENT_TYPE, snapshot.text, { vary: 'Accept-Encoding' });
   };
 
-  // Slow or abusive clients cannot pin the process: small headers, short deadlines.
-  const server: Server = http.createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000 }, (req, res) => {
+  // Slow or abusive clients cannot pin the process: small headers, short
+  // deadlines, checked every second (Node's default check is every 30 s).
+  const server: Server = http.createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       log.error('request failed', { path: req.url, error: err instanceof Error ? err.message : String(err) });
       if (!res.headersSent) res.writeHead(500).end();

@@ -101,6 +101,33 @@ describe('serve', () => {
     assert.equal((await cli.result).code, 0);
   });
 
+  it('slow or abusive clients: an 8 KiB header cap, and a client that never finishes its headers is cut off', async (t) => {
+    const { cli, url } = await startServe(t, ['--refresh', '1h']);
+    const net = await import('node:net');
+    const port = Number(new URL(url).port);
+    const exchange = (payload: string, waitMs: number) =>
+      new Promise<{ reply: string; closedAfterMs: number }>((resolve) => {
+        const started = Date.now();
+        let reply = '';
+        const sock = net.connect(port, '127.0.0.1', () => sock.write(payload));
+        sock.setEncoding('utf8').on('data', (d: string) => (reply += d));
+        const timer = setTimeout(() => sock.destroy(), waitMs);
+        sock.on('close', () => {
+          clearTimeout(timer);
+          resolve({ reply, closedAfterMs: Date.now() - started });
+        });
+        sock.on('error', () => undefined);
+      });
+    const big = await exchange(`GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(16 * 1024)}\r\n\r\n`, 5000);
+    assert.match(big.reply, /^HTTP\/1\.1 431 /);
+    const slow = await exchange('GET /metrics HTTP/1.1\r\nHost: x\r\n', 15_000);
+    assert.ok(slow.closedAfterMs < 10_000, `a half-sent request held the connection ${slow.closedAfterMs} ms`);
+    assert.match(slow.reply, /^(HTTP\/1\.1 408 |$)/);
+    assert.equal((await getText(`${url}/metrics`)).status, 200, 'still serving');
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.result).code, 0);
+  });
+
   it('--process-metrics adds the process metrics, off by default', async (t) => {
     const off = await startServe(t, ['--refresh', '1h']);
     assert.doesNotMatch((await getText(`${off.url}/metrics`)).body, /process_cpu_seconds_total/);
