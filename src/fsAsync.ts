@@ -8,7 +8,8 @@ export const readFile = promisify(fs.readFile);
 export const stat = promisify(fs.stat);
 export const lstat = promisify(fs.lstat);
 export const readdir = promisify(fs.readdir);
-export const realpath = promisify(fs.realpath);
+// The native call: fs.realpath walks the path in JS with an lstat per component.
+export const realpath = promisify(fs.realpath.native);
 export const rename = promisify(fs.rename);
 export const unlink = promisify(fs.unlink);
 
