@@ -86,7 +86,8 @@ describe('process faults', () => {
       const delay = Math.floor(Math.random() * 40);
       api.set('/astros.json', { kind: 'delay', ms: delay, then: { kind: 'json', body: astrosBody(many) } });
       const cli = startCli(['--api-url', api.url, '-o', out]);
-      await sleep(Math.floor(Math.random() * 250));
+      // A run takes ~80-150 ms here: most kills land mid-run, some after it ended.
+      await sleep(Math.floor(Math.random() * 150));
       if (cli.child.exitCode === null) {
         cli.child.kill('SIGKILL');
         killed += 1;
