@@ -157,6 +157,9 @@ function toCollect(o: CollectOpts): { collect: CollectConfig; log: LogConfig } {
   };
 }
 
+/** Kept in step with addSubcommands by a test (cli.test.ts, --help). */
+const COMMANDS = ['schedule', 'serve', 'push', 'rules'];
+
 export function parseArgs(argv: readonly string[], io: CliIo, version: string): Parsed {
   let result: Parsed = { kind: 'exit', code: ExitCode.ok };
   const program = new Command('open-notify-exporter')
@@ -196,8 +199,14 @@ Examples:
   // Subcommands cost a one-shot run time to build; without a command word or
   // a help request the root command is all that can match.
   const first = argv[0];
-  const wantsCommands = (first !== undefined && !first.startsWith('-')) || argv.some((a) => a === '-h' || a === '--help');
+  const wantsCommands = argv.some((a) => COMMANDS.includes(a) || a === 'help' || a === '-h' || a === '--help');
   if (wantsCommands) addSubcommands(program, (p) => (result = p));
+  // The root command takes no operands, so commander would call a mistyped
+  // command word "too many arguments"; name it for what it is.
+  if (first !== undefined && !first.startsWith('-') && first !== 'help' && !COMMANDS.includes(first)) {
+    io.stderr(`open-notify-exporter: error: unknown command '${first}' (commands: ${COMMANDS.join(', ')})\n`);
+    return { kind: 'exit', code: ExitCode.usage };
+  }
 
   try {
     program.parse(argv as string[], { from: 'user' });
@@ -212,6 +221,7 @@ Examples:
 }
 
 function addSubcommands(program: Command, set: (p: Parsed) => void): void {
+  program.helpCommand(true);
   addCollectOptions(program.command('schedule').addOption(outputOption()))
     .description('run on a cron schedule until SIGTERM or SIGINT, keeping counters in memory between runs')
     .addOption(

@@ -26,6 +26,12 @@ function writeAll(stream: NodeJS.WritableStream, text: string): Promise<void> {
 }
 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  if (io === processIo) {
+    // `open-notify-exporter --help | head` closes the pipe early: not a crash.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
   const version = packageVersion();
   const parsed = parseArgs(argv, io, version);
   if (parsed.kind === 'exit') return parsed.code;

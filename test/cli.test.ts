@@ -1,11 +1,12 @@
 // End to end: the built CLI as a subprocess against the fake API, checked the
 // way a user or node_exporter would see it.
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
 import { FAILURES, astrosBody, issNowBody, PEOPLE, type FakeApi } from './fakeOpenNotify';
-import { logfmt, parse, promtoolCheck, requireBinary, requireRoot, runCli, strayFiles, tempDir, valueOf, useFakeApi } from './helpers';
+import { BIN, logfmt, parse, promtoolCheck, requireBinary, requireRoot, runCli, strayFiles, tempDir, valueOf, useFakeApi } from './helpers';
 
 const fake = useFakeApi();
 let api: FakeApi;
@@ -269,6 +270,21 @@ describe('usage errors', () => {
       assert.equal(api.counts['/astros.json'], undefined, 'no request made');
     });
   }
+
+  it('a mistyped command word is named as such; --help lists exactly the known commands', async () => {
+    let r = await runCli(['shedule']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, "open-notify-exporter: error: unknown command 'shedule' (commands: schedule, serve, push, rules)\n");
+    r = await runCli(['--help']);
+    const listed = r.stdout.split('Commands:\n')[1]!.split('\n\n')[0]!.split('\n').map((l) => /^  (\S+) /.exec(l)?.[1]).filter(Boolean);
+    assert.deepEqual(listed, ['schedule', 'serve', 'push', 'rules', 'help']);
+  });
+
+  it('a reader closing the pipe early is not a crash', async () => {
+    const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" --help | head -1`], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.stdout, 'Usage: open-notify-exporter [options] [command]\n');
+    assert.doesNotMatch(r.stderr, /EPIPE|Error/);
+  });
 
   it('a bad environment value names the variable', async () => {
     const r = await runCli([], { env: { OPEN_NOTIFY_TIMEOUT: 'soon' } });
