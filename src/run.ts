@@ -40,13 +40,20 @@ export interface Produced {
   text: string;
 }
 
-/** Fetches both endpoints and renders the exposition text for them. */
-export async function produce(cfg: CollectConfig, deps: RunDeps, prev: RunState): Promise<Produced> {
-  const collection = await collect(cfg.fetch, {
-    now: deps.now,
-    userAgent: `open-notify-exporter/${deps.version}`,
-    debug: (msg, fields) => deps.log.debug(msg, fields),
-  });
+/**
+ * Fetches both endpoints and renders the exposition text for them. `prev`
+ * may still be loading (the previous file being read): it is awaited only
+ * after the fetches, so the disk read overlaps the network.
+ */
+export async function produce(cfg: CollectConfig, deps: RunDeps, prevState: RunState | Promise<RunState>): Promise<Produced> {
+  const [collection, prev] = await Promise.all([
+    collect(cfg.fetch, {
+      now: deps.now,
+      userAgent: `open-notify-exporter/${deps.version}`,
+      debug: (msg, fields) => deps.log.debug(msg, fields),
+    }),
+    prevState,
+  ]);
   const now = Math.round(deps.now()) / 1000;
   const state = advance(prev, collection, now);
   const registry = buildRegistry(collection, state, { now, version: deps.version, nodejs: deps.nodejs, labels: cfg.labels });
@@ -90,7 +97,7 @@ export function summarize(c: Collection): Summary {
 
 export async function runOnce(cfg: RunConfig, deps: RunDeps, memory: Memory = {}): Promise<number> {
   const started = monotonicMs();
-  const prev = await loadState(memory, deps.log, cfg.output === STDOUT ? undefined : cfg.output);
+  const prev = loadState(memory, deps.log, cfg.output === STDOUT ? undefined : cfg.output);
   const { collection, state, text } = await produce(cfg, deps, prev);
   memory.state = state;
 
