@@ -49,6 +49,8 @@ function parseHttpUrl(text: string): string {
 
 function parseOutput(text: string): string {
   if (text.trim() === '') throw new Error('expected a file path or - for standard output');
+  // `-o dir/` names a directory; writing a file called `dir` instead would surprise.
+  if (text.endsWith('/')) throw new Error('expected a file path, not a directory (it ends in /)');
   return text;
 }
 
@@ -92,14 +94,31 @@ Exit codes:
      with open_notify_up{endpoint=...} 0 for the failed ones
   2  usage or configuration error; nothing written
   3  the output could not be written (missing directory, permission denied,
-     no space left, read-only file system); the previous file is untouched
+     no space left, read-only file system, or it is a device, FIFO or socket
+     rather than a regular file); the previous file is untouched
   4  (push) the Pushgateway could not be reached or refused the push
 `;
 
-const labelOption = (flags: string, description: string, reserved: readonly string[] = OWN_LABELS) =>
+/** Why a constant label may not use a name: ours, or one Prometheus sets itself. */
+const LABEL_RESERVED: Record<string, string> = {
+  ...Object.fromEntries(OWN_LABELS.map((n) => [n, "is used by the exporter's own series"])),
+  job: 'is set by Prometheus from the scrape target (a constant one arrives renamed exported_job unless honor_labels)',
+  instance: 'is set by Prometheus from the scrape target (a constant one arrives renamed exported_instance unless honor_labels)',
+};
+const GROUPING_RESERVED: Record<string, string> = {
+  ...Object.fromEntries(OWN_LABELS.map((n) => [n, "is used by the exporter's own series"])),
+  job: 'is set by --job',
+};
+
+const labelOption = (flags: string, description: string, reserved: Record<string, string>, allowEmpty: boolean) =>
   new Option(flags, description)
     .default([] as [string, string][], 'none')
-    .argParser((value: string, previous: [string, string][]) => [...previous, arg((v) => parseLabel(v, reserved))(value)]);
+    .argParser((value: string, previous: [string, string][]) => {
+      const pair = arg((v) => parseLabel(v, reserved, allowEmpty))(value);
+      // Last-wins would silently drop one of two values the operator typed.
+      if (previous.some(([name]) => name === pair[0])) throw new InvalidArgumentError(`label "${pair[0]}" is given more than once.`);
+      return [...previous, pair];
+    });
 
 /** The options every mode shares: where the API is, how to fetch, labels, logging. */
 function addCollectOptions(cmd: Command): Command {
@@ -124,7 +143,7 @@ function addCollectOptions(cmd: Command): Command {
         .default(parseBytes(defaults.maxBody), defaults.maxBody)
         .argParser(arg(parseBytes)),
     )
-    .addOption(labelOption('--label <name=value>', 'constant label added to every series (repeatable)'))
+    .addOption(labelOption('--label <name=value>', 'constant label added to every series (repeatable; not job or instance)', LABEL_RESERVED, false))
     .addOption(new Option('--log-format <format>', 'log line format on stderr').choices(['text', 'json']).default('text'))
     .addOption(new Option('-q, --quiet', 'log errors only').conflicts('verbose'))
     .addOption(new Option('-v, --verbose', 'also log every HTTP attempt'));
@@ -223,7 +242,7 @@ Examples:
 function addSubcommands(program: Command, set: (p: Parsed) => void): void {
   program.helpCommand(true);
   addCollectOptions(program.command('schedule').addOption(outputOption()))
-    .description('run on a cron schedule until SIGTERM or SIGINT, keeping counters in memory between runs')
+    .description('run on a cron schedule until SIGTERM, SIGINT or SIGHUP, keeping counters in memory between runs')
     .addOption(
       new Option('--cron <expr>', 'node-cron expression; an optional first field is seconds')
         .env('OPEN_NOTIFY_CRON')
@@ -241,9 +260,10 @@ function addSubcommands(program: Command, set: (p: Parsed) => void): void {
       `
 A tick that comes while a run is still in flight is skipped and counted in
 open_notify_skipped_runs_total; a tick missed (the process was stalled) is
-logged and not run late. The first SIGTERM or SIGINT stops the schedule and
-lets a run in flight finish; a second exits at once. Exit code 0 after a
-signal, 2 for a usage error (a bad cron expression or time zone, --output -).
+logged and not run late. The first SIGTERM, SIGINT or SIGHUP stops the
+schedule and lets a run in flight finish; a second exits at once. Exit code 0
+after a signal, 2 for a usage error (a bad cron expression or time zone,
+--output -).
 `,
     )
     .action((opts: CollectOpts & { output: string; cron: string; runOnStart: boolean; timezone?: string }, cmd: Command) => {
@@ -280,7 +300,7 @@ Endpoints: /metrics (the last refresh, rendered once and cached: scrapes never
 reach the API), /healthz (200 while the last refresh got valid data from at
 least one endpoint, 503 otherwise), / (a page linking /metrics).
 The API asks for no more than one request every 5 s; the default refresh is 15s.
-Exit codes: 0 after SIGTERM or SIGINT, 2 for a usage error or an address that
+Exit codes: 0 after SIGTERM, SIGINT or SIGHUP, 2 for a usage error or an address that
 cannot be listened on (in use, not local).
 `,
     )
@@ -293,14 +313,17 @@ cannot be listened on (in use, not local).
     .description('one run, pushed to a Pushgateway (replacing the group) instead of written to a file')
     .addOption(new Option('--gateway <url>', 'Pushgateway base URL').env('OPEN_NOTIFY_PUSHGATEWAY').makeOptionMandatory().argParser(arg(parseHttpUrl)))
     .addOption(new Option('--job <name>', 'job label of the pushed group').default('open_notify').argParser(arg(parseName)))
-    .addOption(labelOption('--grouping <name=value>', 'further grouping key label (repeatable)', [...OWN_LABELS, 'job']))
+    .addOption(labelOption('--grouping <name=value>', 'further grouping key label (repeatable; an empty value is allowed)', GROUPING_RESERVED, true))
     .addHelpText(
       'after',
       `
 The push is a PUT: it replaces every series in the group. Timeout and retries
-as for the API. Exit codes: 0 pushed and every endpoint fine; 1 pushed with
-open_notify_up 0 for a failed endpoint; 2 usage error; 4 the Pushgateway was
-unreachable or answered an error (the status is in the log line).
+as for the API. Only a 2xx answer counts as pushed; a redirect is not
+followed. Grouping values that need it ('', '.', '..', '/', Unicode) are sent
+in the Pushgateway's base64 form. Exit codes: 0 pushed and every endpoint
+fine; 1 pushed with open_notify_up 0 for a failed endpoint; 2 usage error;
+4 the Pushgateway was unreachable or answered anything but 2xx (the status is
+in the log line).
 `,
     )
     .action((opts: CollectOpts & { gateway: string; job: string; grouping: [string, string][] }) => {

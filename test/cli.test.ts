@@ -258,6 +258,14 @@ describe('usage errors', () => {
     [['--log-format', 'xml'], /option '--log-format <format>' argument 'xml' is invalid/],
     [['--nope'], /unknown option '--nope'/],
     [['-q', '-v'], /cannot be used with/],
+    // A constant le doubles the histogram's own: node_exporter would drop the whole file.
+    [['--label', 'le=x'], /label name "le" is reserved by the exposition format/],
+    [['--label', 'quantile=x'], /label name "quantile" is reserved by the exposition format/],
+    [['--label', '__name__=x'], /label name "__name__" is reserved \(starts with __\)/],
+    [['--label', 'job=x'], /label name "job" is set by Prometheus from the scrape target \(a constant one arrives renamed exported_job/],
+    [['--label', 'instance=x'], /label name "instance" is set by Prometheus from the scrape target/],
+    [['--label', 'site=a', '--label', 'site=b'], /option '--label <name=value>' argument 'site=b' is invalid\. label "site" is given more than once/],
+    [['-o', 'dir/'], /argument 'dir\/' is invalid\. expected a file path, not a directory/],
   ];
   for (const [args, message] of bad) {
     it(`${args.join(' ')}: one line, exit 2, nothing written`, async (t) => {
