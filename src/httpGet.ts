@@ -3,6 +3,7 @@
 // forever; node:http costs next to nothing.
 import type { IncomingMessage, ClientRequest } from 'node:http';
 import type { Transform } from 'node:stream';
+import { AttemptError } from './retry';
 
 export interface GetOptions {
   /** Deadline for the whole exchange: connect, headers, redirects and body. */
@@ -13,23 +14,23 @@ export interface GetOptions {
   userAgent: string;
 }
 
+export interface RequestOptions extends GetOptions {
+  method: 'GET' | 'PUT';
+  body?: string | Buffer;
+  contentType?: string;
+  accept?: string;
+}
+
 export interface GetResult {
   status: number;
   body: Buffer;
   contentType: string;
   /** The URL that answered, after redirects. */
   url: string;
+  /** A redirect's target, when one was not followed. */
+  location?: string;
 }
 
-/** A failure to get any HTTP answer; `retryable` says whether trying again may help. */
-export class FetchError extends Error {
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-  }
-}
 
 export function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
@@ -63,11 +64,20 @@ export function describeNetError(err: NodeJS.ErrnoException): string {
 }
 
 export function httpGet(url: string, opts: GetOptions): Promise<GetResult> {
+  return httpRequest(url, { ...opts, method: 'GET' });
+}
+
+/**
+ * One bounded HTTP exchange. Redirects are followed for GET only: a PUT's
+ * body is not sent again, so its caller sees the 3xx as it came.
+ */
+export function httpRequest(url: string, opts: RequestOptions): Promise<GetResult> {
+  const body = opts.body === undefined ? undefined : Buffer.from(opts.body);
   return new Promise<GetResult>((resolve, reject) => {
     let settled = false;
     let req: ClientRequest | undefined;
     const timer = setTimeout(() => {
-      fail(new FetchError(`no complete response within ${formatMs(opts.timeoutMs)}`, true));
+      fail(new AttemptError(`no complete response within ${formatMs(opts.timeoutMs)}`, true));
     }, opts.timeoutMs);
 
     function fail(err: Error): void {
@@ -89,40 +99,41 @@ export function httpGet(url: string, opts: GetOptions): Promise<GetResult> {
       try {
         parsed = new URL(target);
       } catch {
-        fail(new FetchError(`invalid URL ${JSON.stringify(target)}`, false));
+        fail(new AttemptError(`invalid URL ${JSON.stringify(target)}`, false));
         return;
       }
       if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-        fail(new FetchError(`refusing ${parsed.protocol} URL (only http and https)`, false));
+        fail(new AttemptError(`refusing ${parsed.protocol} URL (only http and https)`, false));
         return;
       }
       // Loaded on demand: the real API is HTTP only, so TLS code is rarely needed.
       const mod: typeof import('node:http') =
         parsed.protocol === 'https:' ? require('node:https') : require('node:http');
       req = mod.request(parsed, {
-        method: 'GET',
+        method: opts.method,
         agent: false,
         headers: {
           'user-agent': opts.userAgent,
-          accept: 'application/json',
+          accept: opts.accept ?? 'application/json',
           'accept-encoding': 'gzip, deflate',
           connection: 'close',
+          ...(body ? { 'content-type': opts.contentType ?? 'application/octet-stream', 'content-length': body.length } : {}),
         },
       });
-      req.on('error', (err) => fail(new FetchError(describeNetError(err), true)));
+      req.on('error', (err) => fail(new AttemptError(describeNetError(err), true)));
       req.on('response', (res: IncomingMessage) => {
         const status = res.statusCode ?? 0;
-        if (status >= 300 && status < 400 && res.headers.location !== undefined) {
+        if (opts.method === 'GET' && status >= 300 && status < 400 && res.headers.location !== undefined) {
           res.resume();
           if (redirectsLeft <= 0) {
-            fail(new FetchError(`too many redirects (more than ${opts.maxRedirects})`, false));
+            fail(new AttemptError(`too many redirects (more than ${opts.maxRedirects})`, false));
             return;
           }
           let next: string;
           try {
             next = new URL(res.headers.location, parsed).toString();
           } catch {
-            fail(new FetchError(`redirect to an invalid location`, false));
+            fail(new AttemptError(`redirect to an invalid location`, false));
             return;
           }
           req?.destroy();
@@ -132,18 +143,18 @@ export function httpGet(url: string, opts: GetOptions): Promise<GetResult> {
         const declared = Number(res.headers['content-length']);
         const encoding = (res.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
         if (encoding === 'identity' && declared > opts.maxBodyBytes) {
-          fail(new FetchError(`body of ${declared} bytes exceeds the ${formatBytes(opts.maxBodyBytes)} cap`, false));
+          fail(new AttemptError(`body of ${declared} bytes exceeds the ${formatBytes(opts.maxBodyBytes)} cap`, false));
           return;
         }
         let stream: IncomingMessage | Transform = res;
         if (encoding === 'gzip' || encoding === 'x-gzip' || encoding === 'deflate') {
           const zlib: typeof import('node:zlib') = require('node:zlib');
           const decoder = encoding === 'deflate' ? zlib.createInflate() : zlib.createGunzip();
-          res.on('error', (err) => fail(new FetchError(describeNetError(err), true)));
+          res.on('error', (err) => fail(new AttemptError(describeNetError(err), true)));
           stream = res.pipe(decoder);
         } else if (encoding !== 'identity') {
           res.resume();
-          fail(new FetchError(`unsupported content-encoding ${JSON.stringify(encoding)}`, false));
+          fail(new AttemptError(`unsupported content-encoding ${JSON.stringify(encoding)}`, false));
           return;
         }
         const chunks: Buffer[] = [];
@@ -152,17 +163,17 @@ export function httpGet(url: string, opts: GetOptions): Promise<GetResult> {
           size += chunk.length;
           if (size > opts.maxBodyBytes) {
             // Stop reading at the cap: a hostile server must not grow our memory.
-            fail(new FetchError(`body exceeds the ${formatBytes(opts.maxBodyBytes)} cap`, false));
+            fail(new AttemptError(`body exceeds the ${formatBytes(opts.maxBodyBytes)} cap`, false));
             if (stream !== res) (stream as Transform).destroy();
             return;
           }
           chunks.push(chunk);
         });
-        stream.on('error', (err: NodeJS.ErrnoException) => fail(new FetchError(describeNetError(err), true)));
-        res.on('aborted', () => fail(new FetchError('connection closed before the body was complete', true)));
+        stream.on('error', (err: NodeJS.ErrnoException) => fail(new AttemptError(describeNetError(err), true)));
+        res.on('aborted', () => fail(new AttemptError('connection closed before the body was complete', true)));
         stream.on('end', () => {
           if (!res.complete) {
-            fail(new FetchError('connection closed before the body was complete', true));
+            fail(new AttemptError('connection closed before the body was complete', true));
             return;
           }
           done({
@@ -170,10 +181,11 @@ export function httpGet(url: string, opts: GetOptions): Promise<GetResult> {
             body: Buffer.concat(chunks, size),
             contentType: String(res.headers['content-type'] ?? ''),
             url: parsed.toString(),
+            location: res.headers.location,
           });
         });
       });
-      req.end();
+      req.end(body);
     };
 
     attempt(url, opts.maxRedirects);

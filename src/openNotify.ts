@@ -1,8 +1,8 @@
 // The Open Notify API: two endpoints, fetched concurrently with bounded
 // retries, and validated as untrusted input. Nothing here knows about metrics.
 import type { FetchConfig } from './config';
-import { FetchError, httpGet } from './httpGet';
-import { monotonicMs } from './clock';
+import { httpGet } from './httpGet';
+import { AttemptError, withRetries } from './retry';
 
 export const ENDPOINTS = {
   astros: '/astros.json',
@@ -49,20 +49,10 @@ export interface CollectDeps {
   sleep?(ms: number): Promise<void>;
 }
 
-// The API asks for no more than one request every 5 s; a few quick retries
-// inside one run are still polite, a storm is not. Full jitter around an
-// exponential base keeps many hosts on one cron minute from retrying in step.
-const BACKOFF_BASE_MS = 250;
-const BACKOFF_MAX_MS = 4000;
-export function backoffMs(attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-
 const MAX_REDIRECTS = 3;
 const MAX_LABEL_CHARS = 256;
 
-function oneLine(text: string, max = 160): string {
+export function oneLine(text: string, max = 160): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
@@ -140,16 +130,6 @@ export function validateIssNow(json: unknown, nowSeconds: number): IssNow {
   return { latitude, longitude, timestamp: ts };
 }
 
-/** An answer that came back but is unusable; `retryable` for 5xx and 429. */
-class BadAnswer extends Error {
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-  }
-}
-
 function describeBody(body: Buffer): string {
   const text = body.subarray(0, 2048).toString('utf8');
   if (/^\s*</.test(text)) return 'an HTML page';
@@ -188,49 +168,28 @@ async function fetchOnce<K extends EndpointName>(
   });
   if (res.status < 200 || res.status > 299) {
     const retryable = res.status >= 500 || res.status === 429;
-    throw new BadAnswer(`HTTP ${res.status}: ${describeBody(res.body)}`, retryable);
+    throw new AttemptError(`HTTP ${res.status}: ${describeBody(res.body)}`, retryable);
   }
   const json = parseJson(res.body);
   const data = name === 'astros' ? validateAstros(json) : validateIssNow(json, deps.now() / 1000);
   return data as EndpointData[K];
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 export async function fetchEndpoint<K extends EndpointName>(
   name: K,
   cfg: FetchConfig,
   deps: CollectDeps,
 ): Promise<Outcome<EndpointData[K]>> {
-  const sleep = deps.sleep ?? defaultSleep;
-  const start = monotonicMs();
-  const attemptSeconds: number[] = [];
-  let reason = '';
-  let attempt = 0;
-  for (;;) {
-    attempt += 1;
-    const t0 = monotonicMs();
-    try {
-      const data = await fetchOnce(name, cfg, deps);
-      attemptSeconds.push((monotonicMs() - t0) / 1000);
-      deps.debug('attempt succeeded', { endpoint: name, attempt });
-      return { ok: true, data, durationSeconds: (monotonicMs() - start) / 1000, attempts: attempt, attemptSeconds };
-    } catch (err) {
-      attemptSeconds.push((monotonicMs() - t0) / 1000);
-      reason = err instanceof Error ? err.message : String(err);
-      const retryable = (err instanceof FetchError || err instanceof BadAnswer) && err.retryable;
-      deps.debug('attempt failed', { endpoint: name, attempt, reason, retryable });
-      if (!retryable || attempt > cfg.retries) break;
-      await sleep(backoffMs(attempt));
-    }
-  }
-  return {
-    ok: false,
-    reason: attempt > 1 ? `${reason} (after ${attempt} attempts)` : reason,
-    durationSeconds: (monotonicMs() - start) / 1000,
-    attempts: attempt,
-    attemptSeconds,
-  };
+  const r = await withRetries(() => fetchOnce(name, cfg, deps), {
+    retries: cfg.retries,
+    sleep: deps.sleep,
+    onAttempt(attempt, err) {
+      if (!err) deps.debug('attempt succeeded', { endpoint: name, attempt });
+      else deps.debug('attempt failed', { endpoint: name, attempt, reason: err.message, retryable: err instanceof AttemptError && err.retryable });
+    },
+  });
+  const timing = { durationSeconds: r.durationSeconds, attempts: r.attempts, attemptSeconds: r.attemptSeconds };
+  return r.ok ? { ok: true, data: r.value, ...timing } : { ok: false, reason: r.reason, ...timing };
 }
 
 export async function collect(cfg: FetchConfig, deps: CollectDeps): Promise<Collection> {

@@ -1,10 +1,12 @@
-// `push`: one run handed to a Pushgateway with prom-client's Pushgateway
-// (PUT: the group is replaced), for jobs that cannot be scraped.
-import type { Pushgateway as PushgatewayT, Registry } from 'prom-client';
+// `push`: one run handed to a Pushgateway as a PUT (the group is replaced),
+// for jobs that cannot be scraped. Our own HTTP client, not prom-client's
+// Pushgateway: its url.parse is deprecated on Node 24 (DEP0169), it counts
+// a 3xx as success, and it does not escape grouping values.
 import type { CollectConfig } from './config';
 import { ExitCode } from './config';
-import { describeNetError, formatMs } from './httpGet';
-import { backoffMs } from './openNotify';
+import { httpRequest } from './httpGet';
+import { oneLine } from './openNotify';
+import { AttemptError, withRetries } from './retry';
 import { produce, summarize, type RunDeps } from './run';
 import { emptyState } from './state';
 import { elapsedSeconds, monotonicMs } from './clock';
@@ -15,78 +17,61 @@ export interface PushConfig extends CollectConfig {
   grouping: Record<string, string>;
 }
 
-class PushError extends Error {
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-  }
-}
-
-function describePushError(err: unknown, timeoutMs: number): PushError {
-  const e = err as NodeJS.ErrnoException;
-  // prom-client rejects with "push failed with status N, <body>" for N >= 400.
-  const m = /^push failed with status (\d+), ?([\s\S]*)$/.exec(e.message ?? '');
-  if (m) {
-    const status = Number(m[1]);
-    const body = m[2]!.replace(/\s+/g, ' ').trim().slice(0, 160);
-    return new PushError(`HTTP ${status}${body ? `: ${body}` : ''}`, status >= 500 || status === 429);
-  }
-  if (e.name === 'AbortError' || e.name === 'TimeoutError' || e.code === 'ABORT_ERR') {
-    return new PushError(`no response within ${formatMs(timeoutMs)}`, true);
-  }
-  return new PushError(describeNetError(e), true);
-}
+const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+/** A gateway's answer is a short status text; more is not read. */
+const MAX_ANSWER_BYTES = 64 * 1024;
 
 /**
- * prom-client 15's Pushgateway builds its request with url.parse(), which
- * Node 24 deprecates at run time (DEP0169): every push would print a warning
- * on stderr next to our one log line. The gateway URL was already checked
- * with the WHATWG URL parser (cli.ts), so that one warning is dropped; every
- * other warning still goes through.
+ * One path segment pair of the grouping key. A value that is empty, `.`,
+ * `..` or holds anything but [A-Za-z0-9_.:-] goes in the Pushgateway's
+ * base64 form: a plain `/` would split it, `..` would be cleaned away with
+ * the label before it, and `%2F` would be decoded into another group.
  */
-function withoutUrlParseWarning<T>(fn: () => Promise<T>): Promise<T> {
-  const original = process.emitWarning;
-  process.emitWarning = function (this: NodeJS.Process, ...args: Parameters<typeof process.emitWarning>) {
-    const [warning, typeOrOptions, code] = args as unknown as [string | Error, unknown, unknown];
-    const c = typeof typeOrOptions === 'object' && typeOrOptions !== null ? (typeOrOptions as { code?: string }).code : code;
-    if (c === 'DEP0169' || (warning instanceof Error && (warning as NodeJS.ErrnoException).code === 'DEP0169')) return;
-    return original.apply(this, args);
-  } as typeof process.emitWarning;
-  return fn().finally(() => {
-    process.emitWarning = original;
-  });
+export function groupingSegment(name: string, value: string): string {
+  if (/^[A-Za-z0-9_.:-]+$/.test(value) && value !== '.' && value !== '..') return `${name}/${value}`;
+  return `${name}@base64/${Buffer.from(value, 'utf8').toString('base64url') || '='}`;
 }
 
-async function pushOnce(cfg: PushConfig, registry: Registry): Promise<void> {
-  const Pushgateway = require('prom-client/lib/pushgateway') as typeof PushgatewayT;
-  // A fresh signal per attempt: the deadline covers the whole exchange.
-  const gateway = new Pushgateway(cfg.gateway, { signal: AbortSignal.timeout(cfg.fetch.timeoutMs) } as object, registry);
-  await withoutUrlParseWarning(() => gateway.push({ jobName: cfg.job, groupings: cfg.grouping }));
+export function groupUrl(gateway: string, job: string, grouping: Record<string, string>): string {
+  const segments = [groupingSegment('job', job), ...Object.entries(grouping).map(([k, v]) => groupingSegment(k, v))];
+  return `${gateway.replace(/\/+$/, '')}/metrics/${segments.join('/')}`;
+}
+
+async function pushOnce(cfg: PushConfig, text: string, userAgent: string): Promise<void> {
+  const res = await httpRequest(groupUrl(cfg.gateway, cfg.job, cfg.grouping), {
+    method: 'PUT',
+    body: text,
+    contentType: CONTENT_TYPE,
+    accept: '*/*',
+    timeoutMs: cfg.fetch.timeoutMs,
+    maxBodyBytes: MAX_ANSWER_BYTES,
+    maxRedirects: 0,
+    userAgent,
+  });
+  if (res.status >= 200 && res.status < 300) return;
+  if (res.status >= 300 && res.status < 400) {
+    // Not followed: nothing was stored, and the PUT's body is not sent twice.
+    const to = res.location ? ` to ${res.location}` : '';
+    throw new AttemptError(`HTTP ${res.status} redirect${to}, not followed: nothing was stored (point --gateway at the Pushgateway itself)`, false);
+  }
+  const body = oneLine(res.body.toString('utf8'));
+  throw new AttemptError(`HTTP ${res.status}${body ? `: ${body}` : ''}`, res.status >= 500 || res.status === 429);
 }
 
 export async function runPush(cfg: PushConfig, deps: RunDeps): Promise<number> {
   const started = monotonicMs();
   // Nothing carries between pushes: the counters describe this one run.
-  const { collection, registry } = await produce(cfg, deps, emptyState());
+  const { collection, text } = await produce(cfg, deps, emptyState());
   const { failed, outcome, fields } = summarize(collection);
-  let attempt = 0;
-  for (;;) {
-    attempt += 1;
-    try {
-      await pushOnce(cfg, registry);
-      break;
-    } catch (err) {
-      const e = describePushError(err, cfg.fetch.timeoutMs);
-      deps.log.debug('push attempt failed', { attempt, reason: e.message, retryable: e.retryable });
-      if (!e.retryable || attempt > cfg.fetch.retries) {
-        const after = attempt > 1 ? ` (after ${attempt} attempts)` : '';
-        deps.log.error(`cannot push to ${cfg.gateway}: ${e.message}${after}`, { ...fields, job: cfg.job });
-        return ExitCode.pushFailed;
-      }
-      await new Promise((r) => setTimeout(r, backoffMs(attempt)));
-    }
+  const pushed = await withRetries(() => pushOnce(cfg, text, `open-notify-exporter/${deps.version}`), {
+    retries: cfg.fetch.retries,
+    onAttempt(attempt, err) {
+      if (err) deps.log.debug('push attempt failed', { attempt, reason: err.message, retryable: err instanceof AttemptError && err.retryable });
+    },
+  });
+  if (!pushed.ok) {
+    deps.log.error(`cannot push to ${cfg.gateway}: ${pushed.reason}`, { ...fields, job: cfg.job });
+    return ExitCode.pushFailed;
   }
   const summary = {
     outcome,

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
-import { FetchError, httpGet, type GetOptions } from '../src/httpGet';
+import { httpGet, type GetOptions } from '../src/httpGet';
+import { AttemptError as FetchError } from '../src/retry';
 import { astrosBody, startFakeApi, type FakeApi } from './fakeOpenNotify';
 
 let api: FakeApi;

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { backoffMs, cleanLabelText, fetchEndpoint, validateAstros, validateIssNow, type CollectDeps } from '../src/openNotify';
+import { cleanLabelText, fetchEndpoint, validateAstros, validateIssNow, type CollectDeps } from '../src/openNotify';
+import { backoffMs } from '../src/retry';
 import { astrosBody, issNowBody, PEOPLE, startFakeApi, type FakeApi } from './fakeOpenNotify';
 
 const NOW = 1_763_900_000;

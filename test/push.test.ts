@@ -72,4 +72,52 @@ describe('push', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /label name "job"/);
   });
+
+  it('a gateway answering a redirect: exit 4 with the status, not "pushed", not retried', async (t) => {
+    const pg = await pushgateway(t);
+    if (!pg) return;
+    api.set('/metrics/job/open_notify', { kind: 'redirect', status: 301, location: `${pg.url}/metrics/job/open_notify` });
+    const r = await runCli(['push', '--api-url', api.url, '--gateway', api.url, '--retries', '2']);
+    assert.equal(r.code, 4, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /cannot push to \S+: HTTP 301 redirect to http:\/\/127\.0\.0\.1:\d+\/metrics\/job\/open_notify, not followed: nothing was stored/);
+    assert.doesNotMatch(r.stderr, /msg=pushed/);
+    assert.equal(api.counts['/metrics/job/open_notify'], 1);
+    const groups = await groupsOf(pg);
+    assert.deepEqual(groups, [], 'nothing reached the gateway');
+  });
+
+  it('odd grouping values each land in exactly their own group (base64 where needed)', async (t) => {
+    const pg = await pushgateway(t);
+    if (!pg) return;
+    const values = ['..', '.', '/', 'a/b', '', 'Юрий Гагарин 🚀', '%2F', 'host-1.example:9100'];
+    const pushes: Record<string, string>[] = [...values.map((v) => ({ g: v })), { a: '..', b: 'x' }, { dot: '..' }];
+    for (const grouping of pushes) {
+      const args = Object.entries(grouping).flatMap(([k, v]) => ['--grouping', `${k}=${v}`]);
+      const r = await runCli(['push', '--api-url', api.url, '--gateway', pg.url, ...args]);
+      assert.equal(r.code, 0, `${JSON.stringify(grouping)}: ${r.stderr}`);
+    }
+    // The base group {job="open_notify"} is pushed last: nothing before may have overwritten it.
+    const r = await runCli(['push', '--api-url', api.url, '--gateway', pg.url]);
+    assert.equal(r.code, 0, r.stderr);
+    const groups = await groupsOf(pg);
+    const expected = [...pushes, {}].map((g) => JSON.stringify(Object.entries({ job: 'open_notify', ...g }).sort()));
+    assert.deepEqual(groups.map((g) => JSON.stringify(Object.entries(g.labels).sort())).sort(), expected.sort());
+    for (const g of groups) assert.ok(g.metrics.includes('open_notify_up'), JSON.stringify(g.labels));
+  });
+
+  it('--grouping refuses a repeated name and the names the exposition reserves', async () => {
+    let r = await runCli(['push', '--gateway', 'http://127.0.0.1:1', '--grouping', 'a=1', '--grouping', 'a=2']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /label "a" is given more than once/);
+    r = await runCli(['push', '--gateway', 'http://127.0.0.1:1', '--grouping', 'le=1']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /label name "le" is reserved/);
+  });
 });
+
+/** The groups a Pushgateway holds: their grouping labels and the metric names in each. */
+async function groupsOf(pg: Peer): Promise<{ labels: Record<string, string>; metrics: string[] }[]> {
+  const body = JSON.parse((await getText(`${pg.url}/api/v1/metrics`)).body) as { data: ({ labels: Record<string, string> } & Record<string, unknown>)[] };
+  return body.data.map((g) => ({ labels: g.labels, metrics: Object.keys(g).filter((k) => k !== 'labels') }));
+}
