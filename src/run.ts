@@ -8,7 +8,7 @@ import { buildRegistry, render } from './metrics';
 import { collect, ENDPOINT_NAMES, type Collection, type EndpointName } from './openNotify';
 import { readPrevious } from './previous';
 import { advance, emptyState, type RunState } from './state';
-import { WriteError, writeTextfile } from './textfile';
+import { resolveOutput, WriteError, writeTextfile, type Output } from './textfile';
 import { elapsedSeconds, monotonicMs } from './clock';
 
 export interface RunDeps {
@@ -97,17 +97,27 @@ export function summarize(c: Collection): Summary {
 
 export async function runOnce(cfg: RunConfig, deps: RunDeps, memory: Memory = {}): Promise<number> {
   const started = monotonicMs();
-  const prev = loadState(memory, deps.log, cfg.output === STDOUT ? undefined : cfg.output);
+  let output: Output | undefined;
+  if (cfg.output !== STDOUT) {
+    // Before any fetch or read: a device, FIFO or socket at the output path is refused untouched.
+    try {
+      output = await resolveOutput(cfg.output);
+    } catch (err) {
+      deps.log.error(err instanceof WriteError ? err.message : `cannot write ${cfg.output}: ${String(err)}`, { output: cfg.output });
+      return ExitCode.writeFailed;
+    }
+  }
+  const prev = loadState(memory, deps.log, output?.target);
   const { collection, state, text } = await produce(cfg, deps, prev);
   memory.state = state;
 
   const { failed, outcome, fields } = summarize(collection);
   let target: string | undefined;
   try {
-    if (cfg.output === STDOUT) {
+    if (!output) {
       await deps.writeStdout(text);
     } else {
-      const result = await writeTextfile(cfg.output, text);
+      const result = await writeTextfile(output, text);
       if (result.path !== resolve(cfg.output)) target = result.path;
       for (const f of result.swept) deps.log.warn('removed a temp file left by an interrupted run', { file: f });
     }

@@ -1,14 +1,16 @@
 // Faults and hostile input: nothing is ever lost or half-written. A reader
 // thread re-reads the output the whole time and parses every read.
 import { strict as assert } from 'node:assert';
-import { readdirSync, readFileSync, utimesSync, watch, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, truncateSync, utimesSync, watch, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { SWEEP_GRACE_MS } from '../src/textfile';
 import { astrosBody, FAILURES, issNowBody, PEOPLE, type Behavior, type FakeApi } from './fakeOpenNotify';
-import { logfmt, parse, ROOT, runCli, startCli, tempDir, useFakeApi, valueOf } from './helpers';
+import { logfmt, parse, requireRoot, ROOT, runCli, startCli, strayFiles, tempDir, useFakeApi, valueOf } from './helpers';
 
 const fake = useFakeApi();
 let api: FakeApi;
@@ -250,4 +252,176 @@ describe('hostile and broken API responses', () => {
       c.check(parse(readFileSync(out, 'utf8')));
     });
   }
+});
+
+describe('hostile output paths: a device, FIFO or socket is refused untouched, before any I/O', () => {
+  /** The identity of a file system object: what must not change. */
+  const identity = (p: string) => {
+    const st = lstatSync(p);
+    return { mode: st.mode, rdev: st.rdev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+  };
+
+  async function refused(dir: string, node: string, type: RegExp, output = node): Promise<void> {
+    const before = identity(node);
+    const files = readdirSync(dir).sort();
+    // Killed at 15 s: before the fix a FIFO hung here for ever, and /dev/zero grew memory until the OOM killer came.
+    const r = await runCli(['--api-url', api.url, '-o', output], { killAfterMs: 15_000 });
+    assert.equal(r.code, 3, `${r.signal ?? ''} ${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(logfmt(r.stderr).msg!, new RegExp(`^cannot write \\S+: it is ${type.source}, not a regular file$`));
+    assert.deepEqual(identity(node), before, 'the node is untouched');
+    assert.deepEqual(readdirSync(dir).sort(), files, 'nothing written beside it');
+    assert.equal(api.counts['/astros.json'], undefined, 'refused before fetching');
+  }
+
+  const devices: [string, string, RegExp][] = [
+    ['null', 'c 1 3', /a character device/],
+    ['zero', 'c 1 5', /a character device/],
+    ['full', 'c 1 7', /a character device/],
+    ['loop', 'b 7 250', /a block device/],
+  ];
+  for (const [name, spec, type] of devices) {
+    it(`${type.source} like /dev/${name} (our own node, made with mknod)`, async (t) => {
+      if (!requireRoot(t, 'mknod makes device nodes')) return;
+      const dir = tempDir(t);
+      const node = join(dir, name);
+      execFileSync('mknod', [node, ...spec.split(' ')]);
+      await refused(dir, node, type);
+    });
+  }
+
+  it('a symlink to a device: the link is followed, and refused for what it points to', async (t) => {
+    if (!requireRoot(t, 'mknod makes device nodes')) return;
+    const dir = tempDir(t);
+    const node = join(dir, 'null');
+    execFileSync('mknod', [node, 'c', '1', '3']);
+    symlinkSync(node, join(dir, 'out.prom'));
+    await refused(dir, node, /a character device/, join(dir, 'out.prom'));
+    assert.equal(readlinkSync(join(dir, 'out.prom')), node);
+  });
+
+  it('a FIFO: refused at once, no hang, still a FIFO', async (t) => {
+    const dir = tempDir(t);
+    const fifo = join(dir, 'ff');
+    execFileSync('mkfifo', [fifo]);
+    await refused(dir, fifo, /a FIFO \(named pipe\)/);
+  });
+
+  it('a socket: refused, still a socket', async (t) => {
+    const dir = tempDir(t);
+    const sock = join(dir, 'sock');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(sock, resolve));
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    await refused(dir, sock, /a socket/);
+  });
+
+  it('schedule refuses a FIFO in every run and keeps running', async (t) => {
+    const dir = tempDir(t);
+    const fifo = join(dir, 'ff');
+    execFileSync('mkfifo', [fifo]);
+    const cli = startCli(['schedule', '--api-url', api.url, '-o', fifo, '--cron', '0 0 1 1 *'], { killAfterMs: 15_000 });
+    for (let i = 0; i < 100 && !cli.stderr().includes('cannot write'); i++) await sleep(50);
+    cli.child.kill('SIGTERM');
+    const r = await cli.result;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /level=error msg="cannot write \S+ff: it is a FIFO \(named pipe\), not a regular file"/);
+    assert.ok(lstatSync(fifo).isFIFO());
+  });
+});
+
+describe('the previous file is read back with a cap', () => {
+  it('a file over 4 MiB at the output (here a sparse 64 GiB one) is not ours: a warning, counters restart, the run completes', async (t) => {
+    const dir = tempDir(t);
+    const out = join(dir, 'open_notify.prom');
+    writeFileSync(out, 'open_notify_runs_total 41\n');
+    truncateSync(out, 64 * 1024 ** 3);
+    const r = await runCli(['--api-url', api.url, '-o', out], { killAfterMs: 15_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /level=warn msg="previous output \S+ is over 4MiB \(68719476736 bytes or more\), too large to be ours; starting fresh"/);
+    assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_runs_total'), 1);
+    assert.ok(statSync(out).size < 64 * 1024);
+  });
+
+  it('a file just under the cap that parses is read; one byte over is not', async (t) => {
+    const dir = tempDir(t);
+    const out = join(dir, 'open_notify.prom');
+    const line = 'open_notify_runs_total 41\n';
+    const pad = `# ${'x'.repeat(1000)}\n`;
+    const body = (bytes: number) => pad.repeat(Math.floor((bytes - line.length) / pad.length)) + line;
+    const under = body(4 * 1024 * 1024);
+    writeFileSync(out, `${'#'.repeat(4 * 1024 * 1024 - under.length - 1)}\n${under}`);
+    assert.equal(statSync(out).size, 4 * 1024 * 1024);
+    let r = await runCli(['--api-url', api.url, '-o', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_runs_total'), 42, r.stderr);
+    writeFileSync(out, `#${'#'.repeat(4 * 1024 * 1024 - under.length - 1)}\n${under}`);
+    r = await runCli(['--api-url', api.url, '-o', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /too large to be ours/);
+    assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_runs_total'), 1);
+  });
+});
+
+describe('symbolic links and odd paths', () => {
+  it('a dangling symlink: its target is created and the link kept', async (t) => {
+    const dir = tempDir(t);
+    mkdirSync(join(dir, 'real'));
+    const link = join(dir, 'open_notify.prom');
+    symlinkSync('real/target.prom', link);
+    const r = await runCli(['--api-url', api.url, '-o', link]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(lstatSync(link).isSymbolicLink(), 'the link is kept');
+    assert.equal(readlinkSync(link), 'real/target.prom');
+    assert.equal(valueOf(parse(readFileSync(join(dir, 'real', 'target.prom'), 'utf8')), 'open_notify_up', { endpoint: 'astros' }), 1);
+    assert.match(logfmt(r.stderr).target!, /real\/target\.prom$/);
+    assert.deepEqual(strayFiles(join(dir, 'real'), ['target.prom']), []);
+  });
+
+  it('a chain of links, the last one dangling, is followed to its end', async (t) => {
+    const dir = tempDir(t);
+    symlinkSync(join(dir, 'b.prom'), join(dir, 'a.prom'));
+    symlinkSync('c.prom', join(dir, 'b.prom'));
+    const r = await runCli(['--api-url', api.url, '-o', join(dir, 'a.prom')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(lstatSync(join(dir, 'a.prom')).isSymbolicLink() && lstatSync(join(dir, 'b.prom')).isSymbolicLink());
+    assert.ok(lstatSync(join(dir, 'c.prom')).isFile());
+  });
+
+  it('a dangling symlink into a missing directory: exit 3, the link untouched', async (t) => {
+    const dir = tempDir(t);
+    const link = join(dir, 'open_notify.prom');
+    symlinkSync(join(dir, 'gone', 'target.prom'), link);
+    const r = await runCli(['--api-url', api.url, '-o', link]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /msg="cannot write \S+open_notify\.prom: directory \S+\/gone does not exist"/);
+    assert.equal(readlinkSync(link), join(dir, 'gone', 'target.prom'));
+    assert.deepEqual(strayFiles(dir, ['open_notify.prom']), []);
+  });
+
+  it('a symlink loop: exit 3, too many levels of symbolic links', async (t) => {
+    const dir = tempDir(t);
+    symlinkSync('b.prom', join(dir, 'a.prom'));
+    symlinkSync('a.prom', join(dir, 'b.prom'));
+    const r = await runCli(['--api-url', api.url, '-o', join(dir, 'a.prom')]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /too many levels of symbolic links/);
+  });
+
+  it('-o with a trailing slash: exit 2, nothing written', async (t) => {
+    const dir = tempDir(t);
+    const r = await runCli(['--api-url', api.url, '-o', 'out/'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /option '-o, --output <file>' argument 'out\/' is invalid\. expected a file path, not a directory \(it ends in \/\)/);
+    assert.deepEqual(strayFiles(dir, []), []);
+  });
+
+  it('an existing 0600 output becomes 0644, so node_exporter can read it (documented)', async (t) => {
+    const out = join(tempDir(t), 'o.prom');
+    writeFileSync(out, '');
+    chmodSync(out, 0o600);
+    const r = await runCli(['--api-url', api.url, '-o', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(statSync(out).mode & 0o777, 0o644);
+  });
 });
