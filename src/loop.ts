@@ -4,7 +4,7 @@ import type { Logger } from './log';
 
 export type Trigger = { cron: string; timezone?: string } | { everyMs: number };
 
-export type SignalName = 'SIGTERM' | 'SIGINT';
+export type SignalName = 'SIGTERM' | 'SIGINT' | 'SIGHUP';
 
 /** Where stop signals come from; injectable so the loop can run in-process. */
 export interface Signals {
@@ -13,13 +13,14 @@ export interface Signals {
 
 export const processSignals: Signals = {
   on(handler) {
-    const term = () => handler('SIGTERM');
-    const int = () => handler('SIGINT');
-    process.on('SIGTERM', term);
-    process.on('SIGINT', int);
+    // SIGHUP (the terminal went away, or an operator expecting a reload)
+    // stops us as SIGTERM does: logged, the run in flight finished, exit 0.
+    // Unhandled, it would kill the process without a line in the log.
+    const names: SignalName[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+    const handlers = names.map((name) => [name, () => handler(name)] as const);
+    for (const [name, h] of handlers) process.on(name, h);
     return () => {
-      process.off('SIGTERM', term);
-      process.off('SIGINT', int);
+      for (const [name, h] of handlers) process.off(name, h);
     };
   },
 };
@@ -95,7 +96,7 @@ function intervalTicker(everyMs: number, tick: () => Promise<void>): Ticker {
 }
 
 /**
- * Runs `job` on the trigger until SIGTERM or SIGINT. The first signal stops
+ * Runs `job` on the trigger until SIGTERM, SIGINT or SIGHUP. The first signal stops
  * the ticks and lets a job in flight finish (bounded by its own timeouts); a
  * second resolves at once. Resolves with exit code 0.
  */

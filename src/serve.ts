@@ -48,6 +48,30 @@ const LISTEN_ERRORS: Record<string, string> = {
   EAI_AGAIN: 'host not found',
 };
 
+/**
+ * Whether Accept-Encoding allows gzip (RFC 9110 §12.5.3): `gzip` or `*` with
+ * a q-value above 0; `gzip;q=0` means "not acceptable". A q-value that does
+ * not parse counts as 0. Identity is always served when gzip is not, even
+ * after `identity;q=0`, as most servers do: a body beats a 406.
+ */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  let gzip: number | undefined;
+  let star: number | undefined;
+  for (const part of header.split(',')) {
+    const [coding = '', ...params] = part.split(';');
+    let q = 1;
+    for (const p of params) {
+      const m = /^\s*q\s*=\s*(.*?)\s*$/i.exec(p);
+      if (m) q = /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(m[1]!) ? Number(m[1]) : 0;
+    }
+    const name = coding.trim().toLowerCase();
+    if (name === 'gzip' || name === 'x-gzip') gzip = q;
+    else if (name === '*') star = q;
+  }
+  return (gzip ?? star ?? 0) > 0;
+}
+
 export function formatListen(l: Listen): string {
   const host = l.host === undefined ? '' : l.host.includes(':') ? `[${l.host}]` : l.host;
   return `${host}:${l.port}`;
@@ -87,7 +111,7 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
     }
     if (path !== '/metrics') return send(404, 'text/plain; charset=utf-8', 'not found\n');
     if (!snapshot) return send(503, 'text/plain; charset=utf-8', 'no refresh finished yet\n');
-    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const gzip = acceptsGzip(req.headers['accept-encoding']);
     if (processRegistry) {
       const text = snapshot.text + (await processRegistry.metrics());
       return gzip ? send(200, CONTENT_TYPE, zlib.gzipSync(text), { 'content-encoding': 'gzip', vary: 'Accept-Encoding' }) : send(200, CONTENT_TYPE, text);

@@ -113,6 +113,19 @@ describe('schedule', () => {
     assert.deepEqual(strayFiles(dir, ['o.prom']), []);
   });
 
+  it('SIGHUP is logged and stops the schedule as SIGTERM does, exit 0', async (t) => {
+    const out = join(tempDir(t), 'o.prom');
+    const cli = startCli(['schedule', '--api-url', api.url, '-o', out, '--cron', '0 0 1 1 *']);
+    stopAfterTest(t, cli);
+    await waitFor('the run at start', async () => (cli.stderr().includes('msg="run finished"') ? true : undefined), 10_000);
+    cli.child.kill('SIGHUP');
+    const r = await cli.result;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.signal, null, 'not killed by the signal');
+    assert.match(r.stderr, /msg=stopped signal=SIGHUP/);
+    assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_runs_total'), 1);
+  });
+
   it('--no-run-on-start waits for the first tick', async (t) => {
     const out = join(tempDir(t), 'o.prom');
     const cli = startCli(['schedule', '--api-url', api.url, '-o', out, '--cron', '0 0 1 1 *', '--no-run-on-start']);

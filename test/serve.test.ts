@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gunzipSync } from 'node:zlib';
 import { astrosBody, FAILURES, type FakeApi } from './fakeOpenNotify';
 import { parse, requireBinary, runCli, startCli, tempDir, useFakeApi, valueOf, type RunningCli } from './helpers';
 import { freePort, getText, startPeer, waitFor } from './peers';
@@ -24,6 +25,20 @@ async function startServe(t: TestContext, args: string[] = []): Promise<{ cli: R
   const url = `http://127.0.0.1:${port}`;
   await waitFor('the first refresh', async () => ((await getText(`${url}/metrics`)).status === 200 ? true : undefined), 10_000);
   return { cli, url };
+}
+
+/** A GET with exactly these headers: the Content-Encoding that came back and the raw body. */
+async function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; encoding: string | undefined; body: Buffer }> {
+  const http = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'GET', agent: false, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 async function request(url: string, method: string): Promise<number> {
@@ -166,6 +181,45 @@ describe('serve', () => {
     const r = await cli.result;
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /stopping: waiting for the run in flight/);
+  });
+});
+
+describe('serve: Accept-Encoding', () => {
+  it('gzip only when acceptable: q=0 means not acceptable (RFC 9110), identity always served', async (t) => {
+    const { cli, url } = await startServe(t, ['--refresh', '1h']);
+    const cases: [string, boolean][] = [
+      ['gzip', true],
+      ['gzip, deflate, br', true],
+      ['GZIP;q=0.5', true],
+      ['gzip;q=0', false],
+      ['gzip; q=0.000', false],
+      ['*', true],
+      ['*;q=0', false],
+      ['gzip;q=0, *', false],
+      ['deflate', false],
+      ['gzip;q=bogus', false],
+      // Nothing acceptable: identity anyway, as most servers do.
+      ['identity;q=0', false],
+      ['identity;q=0, gzip;q=0', false],
+    ];
+    for (const [header, gzip] of cases) {
+      const r = await rawGet(`${url}/metrics`, { 'accept-encoding': header });
+      assert.equal(r.status, 200, header);
+      assert.equal(r.encoding, gzip ? 'gzip' : undefined, header);
+      const text = gzip ? gunzipSync(r.body).toString('utf8') : r.body.toString('utf8');
+      assert.equal(valueOf(parse(text), 'open_notify_people_in_space'), 3, header);
+    }
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.result).code, 0);
+  });
+
+  it('SIGHUP is logged and stops serve as SIGTERM does, exit 0', async (t) => {
+    const { cli } = await startServe(t, ['--refresh', '1h']);
+    cli.child.kill('SIGHUP');
+    const r = await cli.result;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.signal, null);
+    assert.match(r.stderr, /msg=stopped signal=SIGHUP/);
   });
 });
 
