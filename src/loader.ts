@@ -17,7 +17,7 @@ const CACHE = `${BUNDLE.slice(0, -3)}.cache`;
 function compile(cachedData?: Buffer): { script: Script; exports: typeof Main } {
   const source = readFileSync(BUNDLE, 'utf8');
   // Module.wrap gives the bundle the same (exports, require, module, ...) scope require would.
-  const wrap = (Module as unknown as { wrap(s: string): string }).wrap;
+  const wrap = (Module as unknown as { wrap: (s: string) => string }).wrap;
   const script = new Script(wrap(source), { filename: BUNDLE, cachedData });
   const mod = { exports: {} as typeof Main };
   const fn = script.runInThisContext() as (e: object, r: NodeRequire, m: object, f: string, d: string) => void;

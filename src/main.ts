@@ -1,12 +1,12 @@
 // The whole CLI as a function: argv in, exit code out, so it can run
 // in-process in tests and bin/ stays a few lines.
-import { parseArgs } from './cli';
-import { createLogger } from './log';
-import type { RunDeps } from './run';
+import { parseArgs } from './config/cli';
+import { createLogger } from './lib/log';
+import type { RunDeps } from './modes/pipeline';
 
 export interface Io {
-  stdout(text: string): void;
-  stderr(text: string): void;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
 }
 
 const processIo: Io = {
@@ -14,7 +14,7 @@ const processIo: Io = {
   stderr: (t) => void process.stderr.write(t),
 };
 
-export function packageVersion(): string {
+function packageVersion(): string {
   // dist/src/main.js → ../../package.json
   return (require('../../package.json') as { version: string }).version;
 }
@@ -36,7 +36,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const parsed = parseArgs(argv, io, version);
   if (parsed.kind === 'exit') return parsed.code;
   if (parsed.kind === 'rules') {
-    const { rulesYaml } = require('./rules') as typeof import('./rules');
+    const { rulesYaml } = require('./contract/rules') as typeof import('./contract/rules');
     io.stdout(rulesYaml(parsed.rules, version));
     return 0;
   }
@@ -45,17 +45,17 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     log: createLogger(parsed.log, io.stderr),
     version,
     nodejs: process.versions.node,
-    writeStdout: io === processIo ? (t: string) => writeAll(process.stdout, t) : async (t: string) => io.stdout(t),
+    writeStdout: io === processIo ? (t: string) => writeAll(process.stdout, t) : (t: string) => Promise.resolve(io.stdout(t)),
   };
   // Loaded per subcommand: --help and bad flags stay cheap, a one-shot run never loads node-cron.
   switch (parsed.kind) {
     case 'schedule':
-      return (require('./schedule') as typeof import('./schedule')).runSchedule(parsed.schedule, deps);
+      return (require('./modes/schedule') as typeof import('./modes/schedule')).runSchedule(parsed.schedule, deps);
     case 'serve':
-      return (require('./serve') as typeof import('./serve')).runServe(parsed.serve, deps);
+      return (require('./modes/serve') as typeof import('./modes/serve')).runServe(parsed.serve, deps);
     case 'push':
-      return (require('./push') as typeof import('./push')).runPush(parsed.push, deps);
+      return (require('./modes/push') as typeof import('./modes/push')).runPush(parsed.push, deps);
   }
-  const { runOnce } = require('./run') as typeof import('./run');
+  const { runOnce } = require('./modes/once') as typeof import('./modes/once');
   return runOnce(parsed.run, deps);
 }

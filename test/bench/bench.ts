@@ -6,9 +6,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startFakeApi } from '../fakeOpenNotify';
-import { BIN, ROOT } from '../helpers';
-import { freePort, getText, waitFor } from '../peers';
+import { startFakeApi } from '../support/fakeOpenNotify';
+import { BIN, ROOT } from '../support/helpers';
+import { freePort, getText, waitFor } from '../support/peers';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -31,7 +31,7 @@ async function measure(argv: string[]): Promise<Sample> {
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
@@ -72,7 +72,7 @@ async function startup(apiUrl: string, dir: string): Promise<string[]> {
     med[c.key] = { wall: median(wall), rss: median(rss) };
     lines.push(`| ${c.key} | ${c.label} | ${f1(median(wall))} | ${f1(Math.min(...wall))} | ${f1(Math.max(...wall))} | ${f1(median(rss))} | ${f1(Math.min(...rss))} | ${f1(Math.max(...rss))} |`);
   }
-  const ratio = (a: string, b: string, k: 'wall' | 'rss') => (med[a] && med[b] ? med[a]![k] / med[b]![k] : NaN);
+  const ratio = (a: string, b: string, k: 'wall' | 'rss') => (med[a] && med[b] ? med[a][k] / med[b][k] : NaN);
   lines.push('', '| ratio of medians | wall | peak RSS |', '|---|---|---|');
   for (const [a, b] of [['B', 'D'], ['B', 'A'], ['B', 'C']] as const) {
     if (med[b]) lines.push(`| ${a}/${b} | ${f2(ratio(a, b, 'wall'))} | ${f2(ratio(a, b, 'rss'))} |`);

@@ -35,4 +35,4 @@ async function floor(base: string, output: string): Promise<void> {
   renameSync(tmp, output);
 }
 
-void floor(process.argv[2]!, process.argv[3]!);
+void floor(process.argv[2], process.argv[3]);

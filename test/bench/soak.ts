@@ -1,8 +1,9 @@
 // The scheduler's code path run N times in one process (runOnce with the
 // state kept in memory), for RSS growth and CPU per cycle.
 // Usage: node --expose-gc soak.js BASE_URL OUTPUT CYCLES
-import { createLogger } from '../../src/log';
-import { runOnce, type Memory } from '../../src/run';
+import { createLogger } from '../../src/lib/log';
+import { runOnce } from '../../src/modes/once';
+import type { Memory } from '../../src/modes/pipeline';
 
 async function soak(base: string, output: string, cycles: number): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -13,7 +14,7 @@ async function soak(base: string, output: string, cycles: number): Promise<void>
     log: createLogger({ format: 'text', level: 'quiet' }, (l) => void process.stderr.write(l)),
     version: 'bench',
     nodejs: process.versions.node,
-    writeStdout: async () => undefined,
+    writeStdout: () => Promise.resolve(),
   };
   const cfg = { fetch: { apiUrl: base, timeoutMs: 5000, retries: 0, maxBodyBytes: 1024 * 1024 }, output, labels: {} };
   // Long enough for V8 to tier up: optimised code pulls pages of the node
@@ -54,4 +55,4 @@ async function soak(base: string, output: string, cycles: number): Promise<void>
   );
 }
 
-void soak(process.argv[2]!, process.argv[3]!, Number(process.argv[4] ?? 2000));
+void soak(process.argv[2], process.argv[3], Number(process.argv[4] ?? 2000));

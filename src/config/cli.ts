@@ -1,0 +1,361 @@
+// Command line → plain config. The only module that knows commander.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { CollectConfig, LogConfig, RunConfig } from './config';
+import { ExitCode, defaults } from './config';
+import type { Trigger } from '../modes/loop';
+import { OWN_LABELS } from '../contract/metrics';
+import type { PushConfig } from '../modes/push';
+import type { RulesConfig } from '../contract/rules';
+import { RULE_DEFAULTS } from '../contract/rules';
+import type { ScheduleConfig } from '../modes/schedule';
+import type { Listen } from '../outputs/metricsServer';
+import type { ServeConfig } from '../modes/serve';
+import { parseBytes, parseCount, parseDuration, parseLabel } from './units';
+
+export type Parsed =
+  | { kind: 'exit'; code: number }
+  | { kind: 'once'; run: RunConfig; log: LogConfig }
+  | { kind: 'rules'; rules: RulesConfig }
+  | { kind: 'schedule'; schedule: ScheduleConfig; log: LogConfig }
+  | { kind: 'serve'; serve: ServeConfig; log: LogConfig }
+  | { kind: 'push'; push: PushConfig; log: LogConfig };
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** Wraps a unit parser so commander reports "option '--x' argument 'y' is invalid. <why>". */
+function arg<T>(parse: (text: string) => T): (value: string) => T {
+  return (value: string) => {
+    try {
+      return parse(value);
+    } catch (err) {
+      throw new InvalidArgumentError(`${(err as Error).message}.`);
+    }
+  };
+}
+
+function parseHttpUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error('expected an absolute http:// or https:// URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('expected an http:// or https:// URL');
+  if (url.search || url.hash) throw new Error('the URL must not have a query or fragment');
+  return text;
+}
+
+function parseOutput(text: string): string {
+  if (text.trim() === '') throw new Error('expected a file path or - for standard output');
+  // `-o dir/` names a directory; writing a file called `dir` instead would surprise.
+  if (text.endsWith('/')) throw new Error('expected a file path, not a directory (it ends in /)');
+  return text;
+}
+
+/** `[host]:port`: `:8899`, `127.0.0.1:8899`, `[::1]:8899`, `localhost:8899`. */
+function parseListen(text: string): Listen {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  if (!m) throw new Error('expected [host]:port, e.g. :8899 or 127.0.0.1:8899');
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`port ${port} is out of range`);
+  const host = m[1] ?? (m[2] || undefined);
+  return host === undefined ? { port } : { host, port };
+}
+
+function checked(module: 'cron' | 'timezone', v: string): string {
+  // Loaded only here: a one-shot run never needs node-cron.
+  const loop = require('../modes/loop') as typeof import('../modes/loop');
+  const why = module === 'cron' ? loop.checkCron(v) : loop.checkTimezone(v);
+  if (why) throw new Error(why);
+  return v;
+}
+
+/** A duration (`15s`, at least 1s) or a node-cron expression. */
+function parseRefresh(text: string): Trigger {
+  if (/^\d/.test(text.trim())) {
+    const ms = parseDuration(text);
+    if (ms < 1000) throw new Error('refresh must be at least 1s');
+    return { everyMs: ms };
+  }
+  return { cron: checked('cron', text) };
+}
+
+function parseName(text: string): string {
+  if (text.trim() === '' || text.includes('/')) throw new Error('expected a non-empty name without /');
+  return text;
+}
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  every endpoint answered with valid data; output written
+  1  at least one endpoint failed; output still written, complete and valid,
+     with open_notify_up{endpoint=...} 0 for the failed ones
+  2  usage or configuration error; nothing written
+  3  the output could not be written (missing directory, permission denied,
+     no space left, read-only file system, or it is a device, FIFO or socket
+     rather than a regular file); the previous file is untouched
+  4  (push) the Pushgateway could not be reached or refused the push
+`;
+
+/** Why a constant label may not use a name: ours, or one Prometheus sets itself. */
+const LABEL_RESERVED: Record<string, string> = {
+  ...Object.fromEntries(OWN_LABELS.map((n) => [n, "is used by the exporter's own series"])),
+  job: 'is set by Prometheus from the scrape target (a constant one arrives renamed exported_job unless honor_labels)',
+  instance: 'is set by Prometheus from the scrape target (a constant one arrives renamed exported_instance unless honor_labels)',
+};
+const GROUPING_RESERVED: Record<string, string> = {
+  ...Object.fromEntries(OWN_LABELS.map((n) => [n, "is used by the exporter's own series"])),
+  job: 'is set by --job',
+};
+
+const labelOption = (flags: string, description: string, reserved: Record<string, string>, allowEmpty: boolean) =>
+  new Option(flags, description)
+    .default([] as [string, string][], 'none')
+    .argParser((value: string, previous: [string, string][]) => {
+      const pair = arg((v) => parseLabel(v, reserved, allowEmpty))(value);
+      // Last-wins would silently drop one of two values the operator typed.
+      if (previous.some(([name]) => name === pair[0])) throw new InvalidArgumentError(`label "${pair[0]}" is given more than once.`);
+      return [...previous, pair];
+    });
+
+/** The options every mode shares: where the API is, how to fetch, labels, logging. */
+function addCollectOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('--api-url <url>', 'base URL of the Open Notify API').env('OPEN_NOTIFY_API_URL').default(defaults.apiUrl).argParser(arg(parseHttpUrl)),
+    )
+    .addOption(
+      new Option('--timeout <duration>', 'deadline for one request, body included (500ms, 5s, 1m)')
+        .env('OPEN_NOTIFY_TIMEOUT')
+        .default(parseDuration(defaults.timeout), defaults.timeout)
+        .argParser(arg(parseDuration)),
+    )
+    .addOption(
+      new Option('--retries <n>', 'extra attempts after a network error, timeout, 5xx or 429 (0-10)')
+        .env('OPEN_NOTIFY_RETRIES')
+        .default(Number(defaults.retries), defaults.retries)
+        .argParser(arg((v) => parseCount(v, 0, 10))),
+    )
+    .addOption(
+      new Option('--max-body <bytes>', 'largest response body accepted (65536, 512KiB, 1MiB)')
+        .default(parseBytes(defaults.maxBody), defaults.maxBody)
+        .argParser(arg(parseBytes)),
+    )
+    .addOption(labelOption('--label <name=value>', 'constant label added to every series (repeatable; not job or instance)', LABEL_RESERVED, false))
+    .addOption(new Option('--log-format <format>', 'log line format on stderr').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-q, --quiet', 'log errors only').conflicts('verbose'))
+    .addOption(new Option('-v, --verbose', 'also log every HTTP attempt'));
+}
+
+const outputOption = () =>
+  new Option('-o, --output <file>', 'where to write the metrics (- for standard output)')
+    .env('OPEN_NOTIFY_OUTPUT')
+    .default(defaults.output)
+    .argParser(arg(parseOutput));
+
+interface CollectOpts {
+  apiUrl: string;
+  timeout: number;
+  retries: number;
+  maxBody: number;
+  label: [string, string][];
+  logFormat: 'text' | 'json';
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+function toCollect(o: CollectOpts): { collect: CollectConfig; log: LogConfig } {
+  return {
+    collect: {
+      fetch: { apiUrl: o.apiUrl, timeoutMs: o.timeout, retries: o.retries, maxBodyBytes: o.maxBody },
+      labels: Object.fromEntries(o.label),
+    },
+    log: { format: o.logFormat, level: o.quiet ? 'quiet' : o.verbose ? 'verbose' : 'normal' },
+  };
+}
+
+/** Kept in step with addSubcommands by a test (cli.test.ts, --help). */
+const COMMANDS = ['schedule', 'serve', 'push', 'rules'];
+
+export function parseArgs(argv: readonly string[], io: CliIo, version: string): Parsed {
+  let result: Parsed = { kind: 'exit', code: ExitCode.ok };
+  const program = new Command('open-notify-exporter')
+    .description(
+      'Fetch people in space and the ISS position from the Open Notify API and write them atomically\n' +
+        "as a .prom file for node_exporter's textfile collector. Without a command: one run.",
+    )
+    .version(version, '-V, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      outputError: (s, write) => write(`open-notify-exporter: ${s.replace(/\n+$/, '')}\n`),
+    })
+    .showSuggestionAfterError(true)
+    // Options after a subcommand belong to it: `schedule -o x` must not set the root's -o.
+    .enablePositionalOptions()
+    .allowExcessArguments(false);
+
+  addCollectOptions(program.addOption(outputOption()))
+    .addHelpText(
+      'after',
+      `${EXIT_CODES_HELP}
+Every option with (env: ...) may also be set by that environment variable; the flag wins.
+
+Examples:
+  open-notify-exporter -o /var/lib/prometheus/node-exporter/open_notify.prom
+  * * * * * open-notify-exporter -q -o /var/lib/prometheus/node-exporter/open_notify.prom
+  open-notify-exporter rules > /etc/prometheus/rules/open-notify-exporter.yml
+`,
+    )
+    .action((opts: CollectOpts & { output: string }) => {
+      const { collect, log } = toCollect(opts);
+      result = { kind: 'once', run: { ...collect, output: opts.output }, log };
+    });
+
+  // Subcommands cost a one-shot run time to build; without a command word or
+  // a help request the root command is all that can match.
+  const first = argv[0];
+  const wantsCommands = argv.some((a) => COMMANDS.includes(a) || a === 'help' || a === '-h' || a === '--help');
+  if (wantsCommands) addSubcommands(program, (p) => (result = p));
+  // The root command takes no operands, so commander would call a mistyped
+  // command word "too many arguments"; name it for what it is.
+  if (first !== undefined && !first.startsWith('-') && first !== 'help' && !COMMANDS.includes(first)) {
+    io.stderr(`open-notify-exporter: error: unknown command '${first}' (commands: ${COMMANDS.join(', ')})\n`);
+    return { kind: 'exit', code: ExitCode.usage };
+  }
+
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      const informational = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+      return { kind: 'exit', code: informational ? ExitCode.ok : ExitCode.usage };
+    }
+    throw err;
+  }
+  return result;
+}
+
+function addSubcommands(program: Command, set: (p: Parsed) => void): void {
+  program.helpCommand(true);
+  addCollectOptions(program.command('schedule').addOption(outputOption()))
+    .description('run on a cron schedule until SIGTERM, SIGINT or SIGHUP, keeping counters in memory between runs')
+    .addOption(
+      new Option('--cron <expr>', 'node-cron expression; an optional first field is seconds')
+        .env('OPEN_NOTIFY_CRON')
+        .default('* * * * *')
+        .argParser(arg((v) => checked('cron', v))),
+    )
+    .addOption(new Option('--no-run-on-start', 'wait for the first tick instead of running at start'))
+    .addOption(
+      new Option('--timezone <tz>', 'IANA time zone the cron expression is read in (default: the system zone)').argParser(
+        arg((v) => checked('timezone', v)),
+      ),
+    )
+    .addHelpText(
+      'after',
+      `
+A tick that comes while a run is still in flight is skipped and counted in
+open_notify_skipped_runs_total; a tick missed (the process was stalled) is
+logged and not run late. The first SIGTERM, SIGINT or SIGHUP stops the
+schedule and lets a run in flight finish; a second exits at once. Exit code 0
+after a signal, 2 for a usage error (a bad cron expression or time zone,
+--output -).
+`,
+    )
+    .action((opts: CollectOpts & { output: string; cron: string; runOnStart: boolean; timezone?: string }, cmd: Command) => {
+      if (opts.output === '-') {
+        cmd.error("error: option '--output <file>' argument '-' is invalid. the scheduler writes a file; standard output is not one.", {
+          exitCode: ExitCode.usage,
+          code: 'open-notify-exporter.stdout',
+        });
+      }
+      const { collect, log } = toCollect(opts);
+      set({
+        kind: 'schedule',
+        schedule: { run: { ...collect, output: opts.output }, cron: opts.cron, runOnStart: opts.runOnStart, timezone: opts.timezone },
+        log,
+      });
+    });
+
+  addCollectOptions(program.command('serve'))
+    .description('serve /metrics over HTTP (like the seed exporter on :8899), refreshed in the background')
+    .addOption(
+      new Option('--listen <[host]:port>', 'address to listen on').env('OPEN_NOTIFY_LISTEN').default(parseListen(':8899'), ':8899').argParser(arg(parseListen)),
+    )
+    .addOption(
+      new Option('--refresh <duration|cron>', 'how often to fetch: a duration (15s) or a node-cron expression')
+        .env('OPEN_NOTIFY_REFRESH')
+        .default(parseRefresh('15s'), '15s')
+        .argParser(arg(parseRefresh)),
+    )
+    .addOption(new Option('--process-metrics', "also serve the process's own metrics (CPU, memory, event loop)"))
+    .addHelpText(
+      'after',
+      `
+Endpoints: /metrics (the last refresh, rendered once and cached: scrapes never
+reach the API), /healthz (200 while the last refresh got valid data from at
+least one endpoint, 503 otherwise), / (a page linking /metrics).
+The API asks for no more than one request every 5 s; the default refresh is 15s.
+Exit codes: 0 after SIGTERM, SIGINT or SIGHUP, 2 for a usage error or an address that
+cannot be listened on (in use, not local).
+`,
+    )
+    .action((opts: CollectOpts & { listen: Listen; refresh: Trigger; processMetrics?: boolean }) => {
+      const { collect, log } = toCollect(opts);
+      set({ kind: 'serve', serve: { ...collect, listen: opts.listen, refresh: opts.refresh, processMetrics: opts.processMetrics === true }, log });
+    });
+
+  addCollectOptions(program.command('push'))
+    .description('one run, pushed to a Pushgateway (replacing the group) instead of written to a file')
+    .addOption(new Option('--gateway <url>', 'Pushgateway base URL').env('OPEN_NOTIFY_PUSHGATEWAY').makeOptionMandatory().argParser(arg(parseHttpUrl)))
+    .addOption(new Option('--job <name>', 'job label of the pushed group').default('open_notify').argParser(arg(parseName)))
+    .addOption(labelOption('--grouping <name=value>', 'further grouping key label (repeatable; an empty value is allowed)', GROUPING_RESERVED, true))
+    .addHelpText(
+      'after',
+      `
+The push is a PUT: it replaces every series in the group. Timeout and retries
+as for the API. Only a 2xx answer counts as pushed; a redirect is not
+followed. Grouping values that need it ('', '.', '..', '/', Unicode) are sent
+in the Pushgateway's base64 form. Exit codes: 0 pushed and every endpoint
+fine; 1 pushed with open_notify_up 0 for a failed endpoint; 2 usage error;
+4 the Pushgateway was unreachable or answered anything but 2xx (the status is
+in the log line).
+`,
+    )
+    .action((opts: CollectOpts & { gateway: string; job: string; grouping: [string, string][] }) => {
+      const { collect, log } = toCollect(opts);
+      set({ kind: 'push', push: { ...collect, gateway: opts.gateway, job: opts.job, grouping: Object.fromEntries(opts.grouping) }, log });
+    });
+
+  const duration = (flags: string, description: string, def: string) =>
+    new Option(flags, description).default(parseDuration(def), def).argParser(arg(parseDuration));
+  program
+    .command('rules')
+    .description('print Prometheus alerting rules (YAML) for this exporter, built from its metric contract')
+    .addOption(duration('--down-for <duration>', 'how long an endpoint must fail before OpenNotifyEndpointDown fires', RULE_DEFAULTS.downFor))
+    .addOption(duration('--stale-after <duration>', 'no valid data for this long fires OpenNotifyDataStale', RULE_DEFAULTS.staleAfter))
+    .addOption(duration('--frozen-after <duration>', "the API's ISS timestamp older than this fires OpenNotifyIssPositionFrozen", RULE_DEFAULTS.frozenAfter))
+    .addOption(duration('--file-stale-after <duration>', 'the .prom file not rewritten for this long fires OpenNotifyTextfileStale', RULE_DEFAULTS.fileStaleAfter))
+    .addOption(
+      new Option('--textfile-name <name>', 'file name of the output in the textfile directory')
+        .default(RULE_DEFAULTS.textfileName)
+        .argParser(
+          arg((v) => {
+            if (!/^[^/\\"]+\.prom$/.test(v)) throw new Error('expected a file name ending in .prom, without a directory');
+            return v;
+          }),
+        ),
+    )
+    .action((o: { downFor: number; staleAfter: number; frozenAfter: number; fileStaleAfter: number; textfileName: string }) => {
+      set({
+        kind: 'rules',
+        rules: { downForMs: o.downFor, staleAfterMs: o.staleAfter, frozenAfterMs: o.frozenAfter, fileStaleAfterMs: o.fileStaleAfter, textfileName: o.textfileName },
+      });
+    });
+
+}

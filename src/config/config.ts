@@ -1,0 +1,52 @@
+// The plain configuration object the core runs on. Only cli.ts builds it from
+// flags and environment; everything else receives it ready-made.
+
+export type LogFormat = 'text' | 'json';
+export type LogLevel = 'quiet' | 'normal' | 'verbose';
+
+/** Where the cross-check sources are; present only with --cross-check. */
+export interface CrossCheckConfig {
+  wheretheissUrl: string;
+  crewUrl: string;
+}
+
+/** The sources' URLs and how to fetch them; the fetch limits apply to every source. */
+export interface FetchConfig {
+  apiUrl: string;
+  timeoutMs: number;
+  retries: number;
+  maxBodyBytes: number;
+  crossCheck?: CrossCheckConfig;
+}
+
+/** What to fetch and which constant labels to add: shared by every mode. */
+export interface CollectConfig {
+  fetch: FetchConfig;
+  labels: Record<string, string>;
+}
+
+export interface RunConfig extends CollectConfig {
+  /** `-` means standard output. */
+  output: string;
+}
+
+export interface LogConfig {
+  format: LogFormat;
+  level: LogLevel;
+}
+
+export const ExitCode = {
+  ok: 0,
+  endpointFailed: 1,
+  usage: 2,
+  writeFailed: 3,
+  pushFailed: 4,
+} as const;
+
+export const defaults = {
+  output: './open_notify.prom',
+  apiUrl: 'http://api.open-notify.org',
+  timeout: '5s',
+  retries: '2',
+  maxBody: '1MiB',
+} as const;

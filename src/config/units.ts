@@ -1,0 +1,80 @@
+// Parsers for the values operators type: durations, byte sizes, counts and
+// label pairs. Each throws an Error whose message says what is accepted;
+// the caller adds the option's name.
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `500ms`, `5s`, `1.5s`, `1m`, `1h` → milliseconds (> 0, ≤ 24 h). */
+export function parseDuration(text: string): number {
+  const m = DURATION.exec(text.trim());
+  if (!m) throw new Error('expected a duration such as 500ms, 5s or 1m');
+  const ms = Math.round(Number(m[1]) * DURATION_MS[m[2]]);
+  if (ms <= 0) throw new Error('duration must be greater than zero');
+  if (ms > 86_400_000) throw new Error('duration must be at most 24h');
+  return ms;
+}
+
+const SIZE = /^(\d+)\s*(B|KiB|MiB|GiB|kB|KB|MB|GB)?$/;
+const SIZE_FACTOR: Record<string, number> = {
+  B: 1,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  kB: 1000,
+  KB: 1000,
+  MB: 1000 ** 2,
+  GB: 1000 ** 3,
+};
+
+/** `1048576`, `512KiB`, `1MiB`, `2MB` → bytes (1 KiB … 1 GiB). */
+export function parseBytes(text: string): number {
+  const m = SIZE.exec(text.trim());
+  if (!m) throw new Error('expected a size such as 65536, 512KiB or 1MiB');
+  const bytes = Number(m[1]) * SIZE_FACTOR[m[2] ?? 'B'];
+  if (!Number.isSafeInteger(bytes) || bytes < 1024 || bytes > 1024 ** 3) {
+    throw new Error('size must be between 1KiB and 1GiB');
+  }
+  return bytes;
+}
+
+/** A whole number in [min, max]. */
+export function parseCount(text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text.trim())) throw new Error(`expected a whole number from ${min} to ${max}`);
+  const n = Number(text.trim());
+  if (n < min || n > max) throw new Error(`expected a whole number from ${min} to ${max}`);
+  return n;
+}
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** Names the exposition format gives a meaning: a constant `le` doubles the histogram's own and node_exporter drops the file. */
+const EXPOSITION_LABELS = ['le', 'quantile'];
+
+function isList(r: readonly string[] | Readonly<Record<string, string>>): r is readonly string[] {
+  return Array.isArray(r);
+}
+
+/**
+ * `name=value` for a constant label. `reserved` names are refused with a
+ * reason (an array: the names our own series use, because prom-client lets
+ * a series' own label win over a default label, so a clash would silently
+ * drop the operator's value on some series and not others).
+ */
+export function parseLabel(
+  text: string,
+  reserved: readonly string[] | Readonly<Record<string, string>>,
+  allowEmpty = false,
+): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new Error('expected name=value');
+  const name = text.slice(0, eq);
+  const value = text.slice(eq + 1);
+  if (!LABEL_NAME.test(name)) throw new Error(`label name "${name}" must match [a-zA-Z_][a-zA-Z0-9_]*`);
+  if (name.startsWith('__')) throw new Error(`label name "${name}" is reserved (starts with __)`);
+  if (EXPOSITION_LABELS.includes(name)) throw new Error(`label name "${name}" is reserved by the exposition format (histogram buckets carry le, summaries quantile)`);
+  const why = isList(reserved) ? (reserved.includes(name) ? "is used by the exporter's own series" : undefined) : Object.hasOwn(reserved, name) ? reserved[name] : undefined;
+  if (why !== undefined) throw new Error(`label name "${name}" ${why}`);
+  if (value === '' && !allowEmpty) throw new Error(`label "${name}" has an empty value (an empty label is the same as no label)`);
+  return [name, value];
+}

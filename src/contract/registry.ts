@@ -1,0 +1,102 @@
+// This run's values into a fresh prom-client Registry, and the exposition
+// text. Families appear in the contract's order: each source's data (the
+// source fills them), then the per-endpoint and the exporter's own series.
+import type { Counter as CounterT, Gauge as GaugeT, Metric, Registry as RegistryT } from 'prom-client';
+import type { Collection } from '../sources/collect';
+import { earlierOf } from '../sources/collect';
+import type { Family, Sink } from '../sources/source';
+import { DURATION_BUCKETS, METRICS, type MetricSpec } from './metrics';
+import { emptyHistogram, type RunState } from './state';
+
+export interface BuildMeta {
+  /** Unix seconds. */
+  now: number;
+  version: string;
+  nodejs: string;
+  labels: Record<string, string>;
+}
+
+// Deep imports: prom-client's index also loads cluster, Pushgateway and
+// default-metrics code (~50 ms, ~12 MiB) that a one-shot never uses.
+function promClient(): { Registry: typeof RegistryT; Gauge: typeof GaugeT; Counter: typeof CounterT } {
+  return {
+    Registry: require('prom-client/lib/registry') as typeof RegistryT,
+    Gauge: require('prom-client/lib/gauge') as typeof GaugeT,
+    Counter: require('prom-client/lib/counter') as typeof CounterT,
+  };
+}
+
+/**
+ * prom-client's Histogram can only observe, but a one-shot run must continue
+ * the bucket counts the previous run wrote. The Registry renders any object
+ * with the Metric shape, so the histogram is handed over as finished values.
+ */
+function histogramMetric(s: MetricSpec, endpoints: readonly string[], state: RunState): Metric {
+  const values = endpoints.flatMap((endpoint) => {
+    const h = state.requestDuration[endpoint] ?? emptyHistogram();
+    return [
+      ...DURATION_BUCKETS.map((le, i) => ({ metricName: `${s.name}_bucket`, labels: { endpoint, le }, value: h.buckets[i] })),
+      { metricName: `${s.name}_bucket`, labels: { endpoint, le: '+Inf' }, value: h.count },
+      { metricName: `${s.name}_sum`, labels: { endpoint }, value: roundTo(h.sum, 6) },
+      { metricName: `${s.name}_count`, labels: { endpoint }, value: h.count },
+    ];
+  });
+  const result = { name: s.name, help: s.help, type: s.type, values, aggregator: 'sum' };
+  // Only name, help, type and get() are read by Registry; the cast says so.
+  return { name: s.name, help: s.help, type: s.type, get: () => Promise.resolve(result) } as unknown as Metric;
+}
+
+/**
+ * A fresh Registry (never the global one) holding this run's values.
+ * A family is registered only when asked for: prom-client gives an
+ * unlabelled gauge a value of 0 from the start, and a made-up 0 for the ISS
+ * latitude is worse than no series at all.
+ */
+export function buildRegistry(c: Collection, state: RunState, meta: BuildMeta): RegistryT {
+  const { Registry, Gauge, Counter } = promClient();
+  const registry = new Registry();
+  registry.setDefaultLabels(meta.labels);
+  const gauge = (s: MetricSpec): GaugeT => new Gauge({ name: s.name, help: s.help, labelNames: [...s.labels], registers: [registry] });
+  const counter = (s: MetricSpec): CounterT => new Counter({ name: s.name, help: s.help, labelNames: [...s.labels], registers: [registry] });
+  const sink: Sink = {
+    family(s: MetricSpec): Family {
+      const g = gauge(s);
+      return { set: (value, labels) => (labels ? g.set(labels, value) : g.set(value)) };
+    },
+  };
+
+  const earlier = earlierOf(c.results);
+  for (const { source, outcome } of c.results) if (outcome.ok) source.fill(outcome.data, sink, earlier);
+
+  const endpoints = c.results.map((r) => r.source.name);
+  const up = gauge(METRICS.up);
+  const duration = gauge(METRICS.fetchDuration);
+  for (const { source, outcome } of c.results) {
+    up.set({ endpoint: source.name }, outcome.ok ? 1 : 0);
+    duration.set({ endpoint: source.name }, roundTo(outcome.durationSeconds, 6));
+  }
+  registry.registerMetric(histogramMetric(METRICS.requestDuration, endpoints, state));
+  const failures = counter(METRICS.fetchFailures);
+  for (const e of endpoints) failures.inc({ endpoint: e }, state.fetchFailuresTotal[e] ?? 0);
+  const known = endpoints.filter((e) => state.lastSuccess[e] !== undefined);
+  if (known.length > 0) {
+    const g = gauge(METRICS.lastSuccess);
+    for (const e of known) g.set({ endpoint: e }, state.lastSuccess[e]);
+  }
+  counter(METRICS.runs).inc(state.runsTotal);
+  counter(METRICS.skippedRuns).inc(state.skippedRunsTotal);
+  gauge(METRICS.lastRun).set(meta.now);
+  gauge(METRICS.buildInfo).set({ version: meta.version, nodejs: meta.nodejs }, 1);
+  return registry;
+}
+
+function roundTo(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+/** The exposition text, ending in exactly one newline. */
+export async function render(registry: RegistryT): Promise<string> {
+  const text = await registry.metrics();
+  return text.endsWith('\n') ? text : `${text}\n`;
+}

@@ -1,0 +1,70 @@
+// Promise versions of the callback fs calls we use. Not node:fs/promises:
+// loading it also loads readline and file watchers, which a one-shot run
+// pays for on every start.
+import * as fs from 'node:fs';
+import { promisify } from 'node:util';
+
+export const stat = promisify(fs.stat);
+export const lstat = promisify(fs.lstat);
+export const readdir = promisify(fs.readdir);
+export const readlink = promisify(fs.readlink);
+// The native call: fs.realpath walks the path in JS with an lstat per component.
+export const realpath = promisify(fs.realpath.native);
+export const rename = promisify(fs.rename);
+export const unlink = promisify(fs.unlink);
+const open = promisify(fs.open);
+const fstat = promisify(fs.fstat);
+const read = promisify(fs.read);
+const close = promisify(fs.close);
+
+/** fsync a directory, so a rename inside it survives a crash. */
+export function fsyncPath(path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fs.open(path, 'r', (err, fd) => {
+      if (err) return reject(err);
+      fs.fsync(fd, (syncErr) => fs.close(fd, () => (syncErr ? reject(syncErr) : resolve())));
+    });
+  });
+}
+
+/** What a file system object is, in words, for an error message. */
+export function fileType(st: fs.Stats): string {
+  if (st.isFile()) return 'a regular file';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  return 'not a regular file';
+}
+
+export type Bounded = { kind: 'text'; text: string } | { kind: 'tooLarge'; bytes: number } | { kind: 'notRegular'; type: string };
+
+/**
+ * Reads a regular file of at most `maxBytes`. Opened non-blocking (a FIFO
+ * put there meanwhile must not hang us) and checked with fstat before any
+ * read: a device such as /dev/zero reports size 0 and never ends.
+ */
+export async function readRegularFile(path: string, maxBytes: number): Promise<Bounded> {
+  const fd = await open(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+  try {
+    const st = await fstat(fd);
+    if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read`), { code: 'EISDIR' });
+    if (!st.isFile()) return { kind: 'notRegular', type: fileType(st) };
+    if (st.size > maxBytes) return { kind: 'tooLarge', bytes: st.size };
+    // Room for one byte more than allowed tells a file that grew since
+    // fstat; pages of the buffer that are never filled cost no memory.
+    const buf = Buffer.allocUnsafe(maxBytes + 1);
+    let filled = 0;
+    for (;;) {
+      const { bytesRead } = await read(fd, buf, filled, buf.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+      if (filled > maxBytes) return { kind: 'tooLarge', bytes: filled };
+    }
+    return { kind: 'text', text: buf.toString('utf8', 0, filled) };
+  } finally {
+    await close(fd);
+  }
+}

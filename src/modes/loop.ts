@@ -1,0 +1,144 @@
+// The refresh loop shared by `schedule` and `serve`: a job on a node-cron
+// expression or a fixed interval, never two at once, stopped by signals.
+import type { Logger } from '../lib/log';
+
+export type Trigger = { cron: string; timezone?: string } | { everyMs: number };
+
+export type SignalName = 'SIGTERM' | 'SIGINT' | 'SIGHUP';
+
+/** Where stop signals come from; injectable so the loop can run in-process. */
+export interface Signals {
+  on(handler: (signal: SignalName) => void): () => void;
+}
+
+const processSignals: Signals = {
+  on(handler) {
+    // SIGHUP (the terminal went away, or an operator expecting a reload)
+    // stops us as SIGTERM does: logged, the run in flight finished, exit 0.
+    // Unhandled, it would kill the process without a line in the log.
+    const names: SignalName[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+    const handlers = names.map((name) => [name, () => handler(name)] as const);
+    for (const [name, h] of handlers) process.on(name, h);
+    return () => {
+      for (const [name, h] of handlers) process.off(name, h);
+    };
+  },
+};
+
+export interface LoopOptions {
+  log: Logger;
+  runOnStart: boolean;
+  /** A tick came while the job was still running; it was not run. */
+  onSkip(): void;
+  /** After the first signal, once the job in flight (if any) has finished. */
+  onStop?(): Promise<void>;
+  signals?: Signals;
+}
+
+/** node-cron logs through console (stdout) unless given a logger: route it to ours (stderr). */
+function cronLogger(log: Logger): import('node-cron').Logger {
+  const text = (m: string | Error) => (m instanceof Error ? m.message : m);
+  return {
+    info: (m) => log.debug(`node-cron: ${m}`),
+    warn: (m) => log.debug(`node-cron: ${m}`),
+    error: (m, err) => log.error(`node-cron: ${text(m)}`, err ? { error: err.message } : {}),
+    debug: (m) => log.debug(`node-cron: ${text(m)}`),
+  };
+}
+
+/** Checks a cron expression; returns a one-line reason, or undefined if fine. */
+export function checkCron(expression: string): string | undefined {
+  const { validateDetailed } = require('node-cron') as typeof import('node-cron');
+  const v = validateDetailed(expression);
+  if (v.valid) return undefined;
+  const why = v.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+  return `invalid cron expression "${expression}"${why ? ` (${why})` : ''}`;
+}
+
+export function checkTimezone(tz: string): string | undefined {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return undefined;
+  } catch {
+    return `unknown time zone "${tz}"`;
+  }
+}
+
+interface Ticker {
+  start(): void | Promise<void>;
+  stop(): void | Promise<void>;
+}
+
+function cronTicker(t: { cron: string; timezone?: string }, tick: () => Promise<void>, o: LoopOptions): Ticker {
+  const cron = require('node-cron') as typeof import('node-cron');
+  const task = cron.createTask(t.cron, () => tick(), {
+    name: 'open-notify-exporter',
+    noOverlap: true,
+    logger: cronLogger(o.log),
+    ...(t.timezone ? { timezone: t.timezone } : {}),
+  });
+  // With noOverlap node-cron does not call us while a run is pending; it says so here.
+  task.on('execution:overlap', () => o.onSkip());
+  task.on('execution:missed', (ctx) => o.log.warn('missed a scheduled run; not running it late', { at: ctx.date.toISOString() }));
+  return { start: () => task.start(), stop: () => task.destroy() };
+}
+
+function intervalTicker(everyMs: number, tick: () => Promise<void>): Ticker {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    start() {
+      timer = setInterval(() => void tick(), everyMs);
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}
+
+/**
+ * Runs `job` on the trigger until SIGTERM, SIGINT or SIGHUP. The first signal stops
+ * the ticks and lets a job in flight finish (bounded by its own timeouts); a
+ * second resolves at once. Resolves with exit code 0.
+ */
+export function runLoop(trigger: Trigger, job: () => Promise<void>, o: LoopOptions): Promise<number> {
+  const log = o.log;
+  let inFlight: Promise<void> | undefined;
+  const tick = (): Promise<void> => {
+    if (inFlight) {
+      o.onSkip();
+      return Promise.resolve();
+    }
+    const run = job()
+      .catch((err: unknown) => log.error('run failed unexpectedly', { error: err instanceof Error ? err.message : String(err) }))
+      .finally(() => {
+        inFlight = undefined;
+      });
+    inFlight = run;
+    return run;
+  };
+  const ticker = 'cron' in trigger ? cronTicker(trigger, tick, o) : intervalTicker(trigger.everyMs, tick);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const dispose = (o.signals ?? processSignals).on((signal) => {
+      if (stopping) {
+        log.warn('second signal: exiting now', { signal });
+        dispose();
+        resolve(0);
+        return;
+      }
+      stopping = true;
+      void Promise.resolve(ticker.stop()).then(async () => {
+        if (inFlight) log.info('stopping: waiting for the run in flight', { signal });
+        await inFlight;
+        await o.onStop?.();
+        log.info('stopped', { signal });
+        dispose();
+        resolve(0);
+      });
+    });
+    void Promise.resolve(ticker.start()).then(() => {
+      if (o.runOnStart && !stopping) void tick();
+    });
+  });
+}

@@ -1,0 +1,104 @@
+// The pipeline every mode runs: config → fetch → validated data → state →
+// registry → text, and the one log line that ends a run.
+import type { Registry } from 'prom-client';
+import type { CollectConfig } from '../config/config';
+import { ExitCode } from '../config/config';
+import { readPrevious } from '../contract/previous';
+import { buildRegistry, render } from '../contract/registry';
+import { advance, emptyState, type RunState } from '../contract/state';
+import { elapsedSeconds } from '../lib/clock';
+import type { Fields, Logger } from '../lib/log';
+import { collect, type Collection } from '../sources/collect';
+
+export interface RunDeps {
+  /** Unix time in milliseconds. */
+  now: () => number;
+  log: Logger;
+  version: string;
+  nodejs: string;
+  writeStdout: (text: string) => Promise<void>;
+}
+
+/**
+ * State carried between runs. A one-shot run starts with it empty and reads
+ * it back from the previous output; the scheduler passes the same object to
+ * every run, so it is read from disk once and then kept in memory.
+ */
+export interface Memory {
+  state?: RunState;
+  /** Scheduled runs skipped since the last run started; counted into the next output. */
+  pendingSkips?: number;
+}
+
+export interface Produced {
+  collection: Collection;
+  state: RunState;
+  registry: Registry;
+  text: string;
+}
+
+/**
+ * Fetches every enabled source and renders the exposition text. `prevState`
+ * may still be loading (the previous file being read): it is awaited only
+ * after the fetches, so the disk read overlaps the network.
+ */
+export async function produce(cfg: CollectConfig, deps: RunDeps, prevState: RunState | Promise<RunState>): Promise<Produced> {
+  const [collection, prev] = await Promise.all([
+    collect(cfg.fetch, {
+      now: deps.now,
+      userAgent: `open-notify-exporter/${deps.version}`,
+      debug: (msg, fields) => deps.log.debug(msg, fields),
+    }),
+    prevState,
+  ]);
+  const now = Math.round(deps.now()) / 1000;
+  const state = advance(prev, collection, now);
+  const registry = buildRegistry(collection, state, { now, version: deps.version, nodejs: deps.nodejs, labels: cfg.labels });
+  return { collection, state, registry, text: await render(registry) };
+}
+
+/**
+ * The state a run starts from: the one in memory, else the one in the
+ * previous output file `from` (if any), plus the ticks skipped meanwhile.
+ */
+export async function loadState(memory: Memory, log: Logger, endpoints: readonly string[], from?: string): Promise<RunState> {
+  let state = memory.state;
+  if (!state && from !== undefined) {
+    const prev = await readPrevious(from, endpoints);
+    for (const w of prev.warnings) log.warn(w);
+    state = prev.state;
+  }
+  state ??= emptyState(endpoints);
+  const skips = memory.pendingSkips ?? 0;
+  memory.pendingSkips = 0;
+  return skips > 0 ? { ...state, skippedRunsTotal: state.skippedRunsTotal + skips } : state;
+}
+
+export interface Summary {
+  failed: string[];
+  outcome: 'ok' | 'partial' | 'failed';
+  /** One field per endpoint: `ok` or `error: <reason>`, for the log line. */
+  fields: Record<string, string>;
+}
+
+export function summarize(c: Collection): Summary {
+  const fields: Record<string, string> = {};
+  for (const { source, outcome } of c.results) fields[source.name] = outcome.ok ? 'ok' : `error: ${outcome.reason}`;
+  const failed = c.results.filter((r) => !r.outcome.ok).map((r) => r.source.name);
+  const outcome = failed.length === 0 ? 'ok' : failed.length === c.results.length ? 'failed' : 'partial';
+  return { failed, outcome, fields };
+}
+
+/**
+ * The line that ends a run in every mode: info when every endpoint gave
+ * valid data (exit 0), error naming the failed ones otherwise (exit 1).
+ */
+export function finish(log: Logger, s: Summary, startedMs: number, messages: { ok: string; failed: string }, extra: Fields = {}): number {
+  const line = { outcome: s.outcome, ...s.fields, duration: elapsedSeconds(startedMs), ...extra };
+  if (s.failed.length === 0) {
+    log.info(messages.ok, line);
+    return ExitCode.ok;
+  }
+  log.error(messages.failed, line);
+  return ExitCode.endpointFailed;
+}

@@ -1,0 +1,33 @@
+// Long-running mode: the one-shot run on a node-cron schedule, with the
+// carried state kept in memory between runs.
+import type { RunConfig } from '../config/config';
+import { runLoop, type Signals } from './loop';
+import { runOnce } from './once';
+import type { Memory, RunDeps } from './pipeline';
+
+export interface ScheduleConfig {
+  run: RunConfig;
+  cron: string;
+  runOnStart: boolean;
+  timezone?: string;
+}
+
+export function runSchedule(cfg: ScheduleConfig, deps: RunDeps, signals?: Signals): Promise<number> {
+  const memory: Memory = {};
+  deps.log.info('scheduler started', {
+    cron: cfg.cron,
+    timezone: cfg.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    run_on_start: cfg.runOnStart,
+    output: cfg.run.output,
+  });
+  return runLoop({ cron: cfg.cron, timezone: cfg.timezone }, async () => void (await runOnce(cfg.run, deps, memory)), {
+    log: deps.log,
+    runOnStart: cfg.runOnStart,
+    signals,
+    onSkip() {
+      // Written by the next run: the run in flight already has its state.
+      memory.pendingSkips = (memory.pendingSkips ?? 0) + 1;
+      deps.log.warn('skipped a run: the previous one is still in flight');
+    },
+  });
+}

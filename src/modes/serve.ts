@@ -1,0 +1,73 @@
+// `serve`: /metrics over HTTP, as the seed's exporter.py on :8899, but
+// fetched in the background on --refresh and cached between refreshes.
+import type { Registry } from 'prom-client';
+import type { CollectConfig } from '../config/config';
+import { ExitCode } from '../config/config';
+import { monotonicMs } from '../lib/clock';
+import { ListenError, startMetricsServer, type Listen, type MetricsServer } from '../outputs/metricsServer';
+import { enabledSources } from '../sources/table';
+import { runLoop, type Signals, type Trigger } from './loop';
+import { finish, loadState, produce, summarize, type Memory, type RunDeps } from './pipeline';
+
+export interface ServeConfig extends CollectConfig {
+  listen: Listen;
+  refresh: Trigger;
+  processMetrics: boolean;
+}
+
+export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signals): Promise<number> {
+  const zlib = require('node:zlib') as typeof import('node:zlib');
+  const log = deps.log;
+  const memory: Memory = {};
+  const endpoints = enabledSources(cfg.fetch).map((s) => s.name);
+
+  let processRegistry: Registry | undefined;
+  if (cfg.processMetrics) {
+    // Only with --process-metrics: default metrics are the costly part of prom-client.
+    const RegistryClass = require('prom-client/lib/registry') as typeof Registry;
+    const collectDefaultMetrics = require('prom-client/lib/defaultMetrics') as typeof import('prom-client').collectDefaultMetrics;
+    processRegistry = new RegistryClass();
+    processRegistry.setDefaultLabels(cfg.labels);
+    collectDefaultMetrics({ register: processRegistry });
+  }
+
+  let server: MetricsServer;
+  try {
+    server = await startMetricsServer(cfg.listen, log, processRegistry);
+  } catch (err) {
+    if (!(err instanceof ListenError)) throw err;
+    log.error(err.message);
+    return ExitCode.usage;
+  }
+  log.info('serving /metrics', { listen: server.address, refresh: 'cron' in cfg.refresh ? cfg.refresh.cron : `${cfg.refresh.everyMs / 1000}s` });
+  if ('everyMs' in cfg.refresh && cfg.refresh.everyMs < 5000) {
+    log.warn('refresh is faster than the API asks for (at most one request every 5 s)');
+  }
+
+  const refresh = async (): Promise<void> => {
+    const started = monotonicMs();
+    const prev = await loadState(memory, log, endpoints);
+    const p = await produce(cfg, deps, prev);
+    memory.state = p.state;
+    const summary = summarize(p.collection);
+    server.publish({
+      text: p.text,
+      gzip: zlib.gzipSync(p.text),
+      // Healthy while at least one endpoint gave valid data.
+      healthy: summary.failed.length < p.collection.results.length,
+      reasons: summary.failed.map((e) => `${e}: ${summary.fields[e]}`).join('; '),
+    });
+    finish(log, summary, started, { ok: 'refresh finished', failed: 'refresh finished with failed endpoints' });
+  };
+
+  return runLoop(cfg.refresh, refresh, {
+    log,
+    runOnStart: true,
+    signals,
+    onSkip() {
+      memory.pendingSkips = (memory.pendingSkips ?? 0) + 1;
+      log.warn('skipped a refresh: the previous one is still in flight');
+    },
+    onStop: () => server.close(),
+  });
+}

@@ -1,0 +1,198 @@
+// The atomic write of the .prom file. node_exporter reads every *.prom file in
+// its directory at each scrape and drops a file that does not parse, so the
+// output name must only ever hold a complete file: the old one or the new one.
+import { randomInt } from 'node:crypto';
+import { fileType, fsyncPath, lstat, readdir, readlink, realpath, rename, stat, unlink } from '../lib/fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import writeFileAtomic = require('write-file-atomic');
+
+export class WriteError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+const REASONS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a component of the path is not a directory',
+  EISDIR: 'the output path is a directory',
+  EIO: 'I/O error',
+  ENAMETOOLONG: 'file name too long',
+  ELOOP: 'too many levels of symbolic links',
+};
+
+function reason(err: unknown): { text: string; code?: string } {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code && REASONS[code]) return { text: REASONS[code], code };
+  return { text: code ? `${code}: ${(err as Error).message}` : String(err), code };
+}
+
+/** Staged and temp files of killed runs younger than this may belong to a live run. */
+export const SWEEP_GRACE_MS = 60_000;
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Our leftovers are `<output>.<digits>` (the staged file) and
+ * `<output>.<digits>.<digits>` (write-file-atomic's temp file); neither ends
+ * in `.prom`, so node_exporter never reads them. Nothing else is touched.
+ */
+function leftoverPattern(target: string): RegExp {
+  return new RegExp(`^${escapeRegExp(basename(target))}\\.\\d+(\\.\\d+)?$`);
+}
+
+export async function sweepLeftovers(target: string, nowMs: number = Date.now()): Promise<string[]> {
+  const dir = dirname(target);
+  const pattern = leftoverPattern(target);
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!pattern.test(name)) continue;
+    const full = join(dir, name);
+    try {
+      const st = await lstat(full);
+      if (!st.isFile() || nowMs - st.mtimeMs < SWEEP_GRACE_MS) continue;
+      await unlink(full);
+      removed.push(full);
+    } catch {
+      // Another run may have swept it first.
+    }
+  }
+  return removed;
+}
+
+/** More links than this in a row is a loop, as for the kernel (ELOOP). */
+const MAX_LINKS = 40;
+
+/**
+ * The path we rename onto. A symlinked output is followed and its target
+ * replaced, so a link into another directory keeps working and the link
+ * itself is left alone; a dangling link's target is created.
+ */
+async function followLinks(path: string): Promise<string> {
+  let current = resolve(path);
+  for (let hops = 0; hops <= MAX_LINKS; hops++) {
+    try {
+      return await realpath(current);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const st = await lstat(current).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (!st?.isSymbolicLink()) return current;
+    current = resolve(dirname(current), await readlink(current));
+  }
+  throw Object.assign(new Error('too many levels of symbolic links'), { code: 'ELOOP' });
+}
+
+/** Where a run writes: the path as given, and the file it names after links. */
+export interface Output {
+  path: string;
+  target: string;
+}
+
+function notRegular(path: string, st: import('node:fs').Stats): WriteError {
+  return new WriteError(`cannot write ${path}: it is ${fileType(st)}, not a regular file`, 'ENOTREG');
+}
+
+/**
+ * Checks the output before any other I/O touches it. It must be a regular
+ * file or not exist yet: renaming over /dev/null as root would replace the
+ * host's /dev/null, and reading back a FIFO or /dev/zero never ends.
+ * stat only, never open: opening some devices has effects of its own.
+ */
+export async function resolveOutput(path: string): Promise<Output> {
+  let target: string;
+  try {
+    target = await followLinks(path);
+    const existing = await stat(target).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (existing?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (existing && !existing.isFile()) throw notRegular(path, existing);
+    const dir = dirname(target);
+    const dirStat = await stat(dir).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'ENOENT' ? Object.assign(new Error(`directory ${dir} does not exist`), { code: 'ENOENT', dir }) : err;
+    });
+    if (!dirStat.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  } catch (err) {
+    if (err instanceof WriteError) throw err;
+    const r = reason(err);
+    const dir = (err as { dir?: string }).dir;
+    throw new WriteError(`cannot write ${path}: ${dir ? `directory ${dir} does not exist` : r.text}`, r.code);
+  }
+  return { path, target };
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  try {
+    await fsyncPath(dir);
+  } catch (err) {
+    // Some file systems cannot fsync a directory; the rename is still atomic.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EISDIR') throw err;
+  }
+}
+
+export interface WriteResult {
+  path: string;
+  bytes: number;
+  swept: string[];
+}
+
+/**
+ * Writes `text` to the output atomically, with mode 0644 whatever the umask
+ * (node_exporter, running as another user, must be able to read it).
+ *
+ * write-file-atomic (v7 and v8) issues one fs.write and ignores the byte
+ * count, so on a nearly full disk it renames a truncated file into place and
+ * reports success. It therefore only ever writes a staging name that
+ * node_exporter does not read; we check the staged size against the payload
+ * before renaming it onto the real name and fsyncing the directory.
+ */
+export async function writeTextfile(output: Output | string, text: string): Promise<WriteResult> {
+  const { path, target } = typeof output === 'string' ? await resolveOutput(output) : output;
+  const payload = Buffer.from(text, 'utf8');
+  const swept = await sweepLeftovers(target);
+  const staged = `${target}.${randomInt(0, 2 ** 32 - 1)}`;
+  try {
+    // chown: false — as root under SystemCallFilter=~@privileged, chown fails with
+    // EPERM and write-file-atomic treats that as fatal.
+    await writeFileAtomic(staged, payload, { mode: 0o644, chown: false as unknown as undefined, fsync: true });
+    const st = await stat(staged);
+    if (st.size !== payload.length) {
+      throw Object.assign(new Error(`short write: ${st.size} of ${payload.length} bytes`), { code: 'ENOSPC', short: true });
+    }
+    // Checked again just before the rename: a device or FIFO put there while
+    // we fetched must not be replaced either.
+    const now = await lstat(target).catch(() => undefined);
+    if (now && !now.isFile()) throw notRegular(path, now);
+    await rename(staged, target);
+    await fsyncDir(dirname(target));
+  } catch (err) {
+    await unlink(staged).catch(() => undefined);
+    if (err instanceof WriteError) throw err;
+    const r = reason(err);
+    const short = (err as { short?: boolean }).short ? ` (${(err as Error).message})` : '';
+    throw new WriteError(`cannot write ${path}: ${r.text}${short}`, r.code);
+  }
+  return { path: target, bytes: payload.length, swept };
+}

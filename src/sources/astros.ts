@@ -1,0 +1,40 @@
+// Open Notify's /astros.json: who is in space, and on which craft. Kept by
+// hand upstream and often wrong (the crew source can check it).
+import { METRICS } from '../contract/metrics';
+import { apiUrl, expectSuccess } from './openNotify';
+import { defineSource } from './source';
+import { cleanLabelText, count, isObject, ValidationError } from './validate';
+
+export interface Person {
+  name: string;
+  craft: string;
+}
+export interface Astros {
+  number: number;
+  people: Person[];
+}
+
+export function validateAstros(json: unknown): Astros {
+  const obj = expectSuccess(json);
+  const number = count(obj.number, 'number');
+  if (!Array.isArray(obj.people)) throw new ValidationError('"people" must be an array');
+  const people: Person[] = obj.people.map((p: unknown, i: number) => {
+    if (!isObject(p) || typeof p.name !== 'string' || typeof p.craft !== 'string') {
+      throw new ValidationError(`"people[${i}]" must have string "name" and "craft"`);
+    }
+    return { name: cleanLabelText(p.name), craft: cleanLabelText(p.craft) };
+  });
+  return { number, people };
+}
+
+export const astros = defineSource<Astros>({
+  name: 'astros',
+  url: (cfg) => apiUrl(cfg, 'astros.json'),
+  validate: validateAstros,
+  fill(data, sink) {
+    // `number` as the API says, even when it differs from the list's length.
+    sink.family(METRICS.peopleInSpace).set(data.number);
+    const info = sink.family(METRICS.astronautInfo);
+    for (const p of data.people) info.set(1, { name: p.name, craft: p.craft });
+  },
+});

@@ -1,0 +1,16 @@
+// The one table of data sources, in the order their series are written and
+// their results logged. Open Notify's two endpoints are two entries.
+import type { FetchConfig } from '../config/config';
+import { astros } from './astros';
+import { issNow } from './issNow';
+import type { AnySource } from './source';
+
+export const SOURCES: readonly AnySource[] = [astros, issNow];
+
+/** The sources a run with this configuration collects. */
+export function enabledSources(cfg: FetchConfig): AnySource[] {
+  return SOURCES.filter((s) => !s.optIn || cfg.crossCheck !== undefined);
+}
+
+/** The endpoints of a run with the defaults: what the state starts from when nothing says otherwise. */
+export const DEFAULT_ENDPOINTS: readonly string[] = SOURCES.filter((s) => !s.optIn).map((s) => s.name);

@@ -1,0 +1,75 @@
+// Untrusted JSON from an API, checked field by field. Every source's
+// validation fails with a ValidationError whose message names the field.
+import { oneLine } from '../lib/format';
+
+export class ValidationError extends Error {}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+
+/** A value as it appeared, for an error message: `got "NaN"`, `got nothing`. */
+export function shown(v: unknown, max = 40): string {
+  return oneLine(JSON.stringify(v) ?? 'nothing', max);
+}
+
+const MAX_LABEL_CHARS = 256;
+
+/**
+ * Free text from an API becomes label values. Control characters (NUL, CR, …)
+ * are legal in the exposition format but trip up tools downstream, and a 10 KB
+ * name is no use to anyone: replace the former, cut the latter.
+ */
+export function cleanLabelText(text: string): string {
+  // eslint-disable-next-line no-control-regex -- replacing control characters is the point
+  const cleaned = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
+  const chars = Array.from(cleaned);
+  return chars.length > MAX_LABEL_CHARS ? `${chars.slice(0, MAX_LABEL_CHARS - 1).join('')}…` : cleaned;
+}
+
+/** What an error answer said, in a few words. */
+export function describeBody(body: Buffer): string {
+  const text = body.subarray(0, 2048).toString('utf8');
+  if (/^\s*</.test(text)) return 'an HTML page';
+  try {
+    const json: unknown = JSON.parse(body.toString('utf8'));
+    if (isObject(json) && typeof json.reason === 'string') return oneLine(json.reason, 100);
+  } catch {
+    /* not JSON: fall through */
+  }
+  return text.trim() === '' ? 'an empty body' : `${JSON.stringify(oneLine(text, 60))}`;
+}
+
+export function parseJson(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  if (/^\s*</.test(text)) throw new ValidationError('response is an HTML page, not JSON');
+  if (text.trim() === '') throw new ValidationError('response body is empty');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ValidationError(`response is not valid JSON (${body.length} bytes)`);
+  }
+}
+
+/** A non-negative whole number, as a count of people must be. */
+export function count(v: unknown, field: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    throw new ValidationError(`"${field}" must be a non-negative integer, got ${shown(v)}`);
+  }
+  return v;
+}
+
+/** Clock skew tolerated before an API timestamp counts as "in the future". */
+const FUTURE_SLACK_SECONDS = 300;
+
+/** Unix seconds, a positive integer not more than 5 minutes ahead of our clock. */
+export function unixSeconds(v: unknown, field: string, nowSeconds: number): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
+    throw new ValidationError(`"${field}" must be a positive integer, got ${shown(v)}`);
+  }
+  if (v > nowSeconds + FUTURE_SLACK_SECONDS) {
+    throw new ValidationError(`"${field}" ${v} is ${v - Math.floor(nowSeconds)}s in the future`);
+  }
+  return v;
+}

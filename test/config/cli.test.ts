@@ -1,0 +1,77 @@
+// The command line as a user meets it: bad options, environment values,
+// --help and --version, run as the built CLI in a subprocess.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { beforeEach, describe, it } from 'node:test';
+import type { FakeApi } from '../support/fakeOpenNotify';
+import { BIN, runCli, strayFiles, tempDir, useFakeApi } from '../support/helpers';
+
+const fake = useFakeApi();
+let api: FakeApi;
+beforeEach(() => {
+  api = fake();
+});
+
+describe('usage errors', () => {
+  const bad: [string[], RegExp][] = [
+    [['--timeout', '5x'], /option '--timeout <duration>' argument '5x' is invalid/],
+    [['--retries', '-1'], /option '--retries <n>' argument '-1' is invalid/],
+    [['--max-body', 'lots'], /option '--max-body <bytes>' argument 'lots' is invalid/],
+    [['--label', '1bad=x'], /option '--label <name=value>' argument '1bad=x' is invalid/],
+    [['--label', 'endpoint=x'], /used by the exporter's own series/],
+    [['--api-url', 'ftp://example'], /option '--api-url <url>' argument 'ftp:\/\/example' is invalid/],
+    [['--log-format', 'xml'], /option '--log-format <format>' argument 'xml' is invalid/],
+    [['--nope'], /unknown option '--nope'/],
+    [['-q', '-v'], /cannot be used with/],
+    // A constant le doubles the histogram's own: node_exporter would drop the whole file.
+    [['--label', 'le=x'], /label name "le" is reserved by the exposition format/],
+    [['--label', 'quantile=x'], /label name "quantile" is reserved by the exposition format/],
+    [['--label', '__name__=x'], /label name "__name__" is reserved \(starts with __\)/],
+    [['--label', 'job=x'], /label name "job" is set by Prometheus from the scrape target \(a constant one arrives renamed exported_job/],
+    [['--label', 'instance=x'], /label name "instance" is set by Prometheus from the scrape target/],
+    [['--label', 'site=a', '--label', 'site=b'], /option '--label <name=value>' argument 'site=b' is invalid\. label "site" is given more than once/],
+    [['-o', 'dir/'], /argument 'dir\/' is invalid\. expected a file path, not a directory/],
+  ];
+  for (const [args, message] of bad) {
+    it(`${args.join(' ')}: one line, exit 2, nothing written`, async (t) => {
+      const dir = tempDir(t);
+      const r = await runCli(['--api-url', api.url, ...args], { cwd: dir });
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, message);
+      assert.deepEqual(strayFiles(dir, []), []);
+      assert.equal(api.counts['/astros.json'], undefined, 'no request made');
+    });
+  }
+
+  it('a mistyped command word is named as such; --help lists exactly the known commands', async () => {
+    let r = await runCli(['shedule']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, "open-notify-exporter: error: unknown command 'shedule' (commands: schedule, serve, push, rules)\n");
+    r = await runCli(['--help']);
+    const listed = r.stdout.split('Commands:\n')[1].split('\n\n')[0].split('\n').map((l) => /^ {2}(\S+) /.exec(l)?.[1]).filter(Boolean);
+    assert.deepEqual(listed, ['schedule', 'serve', 'push', 'rules', 'help']);
+  });
+
+  it('a reader closing the pipe early is not a crash', () => {
+    const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" --help | head -1`], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.stdout, 'Usage: open-notify-exporter [options] [command]\n');
+    assert.doesNotMatch(r.stderr, /EPIPE|Error/);
+  });
+
+  it('a bad environment value names the variable', async () => {
+    const r = await runCli([], { env: { OPEN_NOTIFY_TIMEOUT: 'soon' } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /value 'soon' from env 'OPEN_NOTIFY_TIMEOUT' is invalid/);
+  });
+
+  it('--help lists options, env vars and exit codes; --version prints the version', async () => {
+    let r = await runCli(['--help']);
+    assert.equal(r.code, 0);
+    for (const s of ['--output', 'OPEN_NOTIFY_OUTPUT', '--api-url', 'OPEN_NOTIFY_API_URL', '--timeout', 'OPEN_NOTIFY_TIMEOUT', '--retries', 'OPEN_NOTIFY_RETRIES', '--max-body', '--label', '--log-format', '--quiet', '--verbose', 'Exit codes:', '  3  the output could not be written']) {
+      assert.ok(r.stdout.includes(s), `help lacks ${s}`);
+    }
+    r = await runCli(['--version']);
+    assert.equal(r.stdout.trim(), '0.1.0');
+  });
+});

@@ -1,0 +1,100 @@
+// The exposition: golden files for fixed inputs (as json_exporter's
+// test/response/good.txt), byte for byte.
+import { strict as assert } from 'node:assert';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { METRIC_LIST } from '../../src/contract/metrics';
+import { buildRegistry, render, type BuildMeta } from '../../src/contract/registry';
+import { advance, emptyState, type RunState } from '../../src/contract/state';
+import type { Collection, Outcome } from '../../src/sources/collect';
+import { SOURCES } from '../../src/sources/table';
+import { ROOT } from '../support/helpers';
+
+const GOLDEN = join(ROOT, 'test', 'golden');
+
+/** Outcomes by source name; the run's results in the table's order. */
+type Outcomes = Record<string, Outcome<unknown>>;
+const collection = (o: Outcomes, finishedAt = 1763900000.5): Collection => ({
+  results: SOURCES.filter((s) => o[s.name]).map((source) => ({ source, outcome: o[source.name] })),
+  finishedAt,
+});
+
+const ok = <T>(data: T, durationSeconds: number) => ({ ok: true as const, data, durationSeconds, attempts: 1, attemptSeconds: [durationSeconds] });
+
+const success: Outcomes = {
+  astros: ok(
+    {
+      number: 3,
+      people: [
+        { name: 'Oleg Kononenko', craft: 'ISS' },
+        { name: 'Tracy Caldwell Dyson', craft: 'ISS' },
+        { name: 'Li Guangsu', craft: 'Tiangong' },
+      ],
+    },
+    0.0421234567,
+  ),
+  iss_now: ok({ latitude: -44.4759, longitude: 120.1234, timestamp: 1763899990 }, 0.038),
+};
+
+const partial: Outcomes = {
+  ...success,
+  astros: { ok: false, reason: 'HTTP 503', durationSeconds: 1.25, attempts: 3, attemptSeconds: [0.1, 0.1, 0.1] },
+};
+
+const hostile: Outcomes = {
+  ...success,
+  astros: ok(
+    {
+      number: 4,
+      people: [
+        { name: 'Quote " backslash \\ brace } comma ,', craft: 'ISS' },
+        { name: 'line\nbreak', craft: 'ISS' },
+        { name: 'Юрий 宇航员 🚀', craft: 'Восток' },
+        { name: '', craft: '' },
+      ],
+    },
+    0.01,
+  ),
+};
+
+const meta: BuildMeta = { now: 1763900000.5, version: '0.1.0', nodejs: '20.20.2', labels: {} };
+
+/** As if 41 runs had been written before this one, two of them with astros failing. */
+const before: RunState = {
+  ...emptyState(),
+  runsTotal: 41,
+  skippedRunsTotal: 1,
+  fetchFailuresTotal: { astros: 2, iss_now: 0 },
+  requestDuration: {
+    astros: { buckets: [0, 3, 30, 40, 41, 41, 41, 41, 41, 43, 43], sum: 13.5, count: 43 },
+    iss_now: { buckets: [0, 5, 35, 41, 41, 41, 41, 41, 41, 41, 41], sum: 1.6, count: 41 },
+  },
+  lastSuccess: { astros: 1763899000, iss_now: 1763899000 },
+};
+
+async function golden(name: string, o: Outcomes, m: BuildMeta, prev: RunState = before): Promise<void> {
+  const c = collection(o);
+  const text = await render(buildRegistry(c, advance(prev, c, m.now), m));
+  const file = join(GOLDEN, name);
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
+  assert.equal(text, readFileSync(file, 'utf8'), `${name} differs from the golden file (UPDATE_GOLDEN=1 rewrites it)`);
+}
+
+describe('exposition golden files', () => {
+  it('success', () => golden('success.prom', success, meta));
+  it('partial failure: up 0, no data series, last success carried forward', () => golden('partial.prom', partial, meta));
+  it('partial failure without a previous file: no last-success series for the failed endpoint', () =>
+    golden('partial-fresh.prom', partial, meta, emptyState()));
+  it('hostile names, with constant labels', () => golden('hostile.prom', hostile, { ...meta, labels: { site: 'lab "1"' } }));
+});
+
+describe('the contract in the output', () => {
+  it('every family in the contract appears in the success output with its HELP and TYPE', async () => {
+    const c = collection(success);
+    const text = await render(buildRegistry(c, advance(emptyState(), c, meta.now), meta));
+    for (const m of METRIC_LIST) {
+      assert.ok(text.includes(`# HELP ${m.name} ${m.help}\n# TYPE ${m.name} ${m.type}\n`), m.name);
+    }
+  });
+});

@@ -1,0 +1,163 @@
+// `schedule` end to end, as a subprocess with a seconds-field cron.
+import { strict as assert } from 'node:assert';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { astrosBody, type FakeApi } from '../support/fakeOpenNotify';
+import { parse, runCli, startCli, strayFiles, tempDir, valueOf, type RunningCli, useFakeApi } from '../support/helpers';
+import { waitFor } from '../support/peers';
+
+const fake = useFakeApi();
+let api: FakeApi;
+beforeEach(() => {
+  api = fake();
+});
+
+const EVERY_SECOND = '* * * * * *';
+
+function stopAfterTest(t: { after(fn: () => unknown): void }, cli: RunningCli): void {
+  t.after(() => {
+    if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
+  });
+}
+
+describe('schedule', () => {
+  it('runs every tick, the file valid after each run; SIGTERM exits 0 promptly', async (t) => {
+    const dir = tempDir(t);
+    const out = join(dir, 'open_notify.prom');
+    const cli = startCli(['schedule', '--api-url', api.url, '-o', out, '--cron', EVERY_SECOND], { killAfterMs: 20_000 });
+    stopAfterTest(t, cli);
+    const seen = new Map<number, number>();
+    const deadline = Date.now() + 6000;
+    for (let i = 0; i < 200 && Date.now() < deadline && seen.size < 4; i++) {
+      if (existsSync(out)) {
+        const s = parse(readFileSync(out, 'utf8')); // throws on a partial file
+        const runs = valueOf(s, 'open_notify_runs_total')!;
+        seen.set(runs, valueOf(s, 'open_notify_up', { endpoint: 'astros' })!);
+      }
+      await sleep(50);
+    }
+    assert.ok(seen.size >= 3, `saw runs ${[...seen.keys()].join(', ')}`);
+    for (const [runs, up] of seen) assert.equal(up, 1, `run ${runs}`);
+    const sent = performance.now();
+    cli.child.kill('SIGTERM');
+    const r = await cli.result;
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(performance.now() - sent < 3000, 'exits within 3 s of SIGTERM');
+    assert.equal(r.stdout, '', 'nothing on stdout, node-cron included');
+    assert.match(r.stderr, /msg="scheduler started" cron="\* \* \* \* \* \*"/);
+    assert.match(r.stderr, /msg=stopped signal=SIGTERM/);
+    const runLines = r.stderr.split('\n').filter((l) => l.includes('msg="run finished"'));
+    assert.ok(runLines.length >= 3);
+    assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_runs_total'), runLines.length, 'one log line per run');
+    assert.deepEqual(strayFiles(dir, ['open_notify.prom']), []);
+  });
+
+  it('continues the counters of the file it starts with', async (t) => {
+    const out = join(tempDir(t), 'o.prom');
+    for (let i = 0; i < 2; i++) assert.equal((await runCli(['--api-url', api.url, '-o', out])).code, 0);
+    assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_runs_total'), 2);
+    const cli = startCli(['schedule', '--api-url', api.url, '-o', out, '--cron', '0 0 1 1 *']);
+    stopAfterTest(t, cli);
+    await waitFor('the run at start', () => (cli.stderr().includes('msg="run finished"') ? true : undefined), 10_000);
+    cli.child.kill('SIGINT');
+    const r = await cli.result;
+    assert.equal(r.code, 0);
+    assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_runs_total'), 3);
+  });
+
+  it('skips and counts a tick while a slow run is in flight, and waits for that run on SIGTERM', async (t) => {
+    const out = join(tempDir(t), 'o.prom');
+    api.set('/astros.json', { kind: 'delay', ms: 2500, then: { kind: 'json', body: astrosBody() } });
+    const cli = startCli(['schedule', '--api-url', api.url, '-o', out, '--cron', EVERY_SECOND, '--timeout', '10s'], { killAfterMs: 20_000 });
+    stopAfterTest(t, cli);
+    // Run 1 takes 2.5 s; the ticks during it are skipped; run 2 writes those skips.
+    const finished = () => cli.stderr().split('\n').filter((l) => l.includes('msg="run finished"')).length;
+    await waitFor('a second run after skipped ticks', () => (finished() >= 2 ? true : undefined), 15_000);
+    // Run 3 starts at the next whole second and takes 2.5 s: SIGTERM lands while it is in flight.
+    await sleep(1200);
+    cli.child.kill('SIGTERM');
+    const r = await cli.result;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /msg="stopping: waiting for the run in flight" signal=SIGTERM/);
+    const s = parse(readFileSync(out, 'utf8'));
+    assert.equal(valueOf(s, 'open_notify_up', { endpoint: 'astros' }), 1, 'the run in flight finished and was written');
+    const skips = r.stderr.split('\n').filter((l) => l.includes('skipped a run')).length;
+    const runs = r.stderr.split('\n').filter((l) => l.includes('msg="run finished"')).length;
+    // A skip is written by the next run, so the last skips may not be in the file yet.
+    assert.ok(valueOf(s, 'open_notify_skipped_runs_total')! >= 1);
+    assert.ok(valueOf(s, 'open_notify_skipped_runs_total')! <= skips);
+    assert.equal(valueOf(s, 'open_notify_runs_total'), runs);
+  });
+
+  it('a second signal exits at once, leaving the previous file whole', async (t) => {
+    const dir = tempDir(t);
+    const out = join(dir, 'o.prom');
+    writeFileSync(out, '# previous\nopen_notify_runs_total 7\n');
+    api.set('/astros.json', { kind: 'hang' });
+    const cli = startCli(['schedule', '--api-url', api.url, '-o', out, '--timeout', '30s'], { killAfterMs: 20_000 });
+    stopAfterTest(t, cli);
+    await waitFor('the scheduler to start', () => (cli.stderr().includes('scheduler started') ? true : undefined), 10_000);
+    await sleep(300);
+    cli.child.kill('SIGTERM');
+    await waitFor('the first signal to be seen', () => (cli.stderr().includes('stopping') ? true : undefined), 5000);
+    const sent = performance.now();
+    cli.child.kill('SIGTERM');
+    const r = await cli.result;
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(performance.now() - sent < 2000, 'the second signal does not wait for the 30 s timeout');
+    assert.match(r.stderr, /second signal: exiting now/);
+    assert.equal(readFileSync(out, 'utf8'), '# previous\nopen_notify_runs_total 7\n');
+    assert.deepEqual(strayFiles(dir, ['o.prom']), []);
+  });
+
+  it('SIGHUP is logged and stops the schedule as SIGTERM does, exit 0', async (t) => {
+    const out = join(tempDir(t), 'o.prom');
+    const cli = startCli(['schedule', '--api-url', api.url, '-o', out, '--cron', '0 0 1 1 *']);
+    stopAfterTest(t, cli);
+    await waitFor('the run at start', () => (cli.stderr().includes('msg="run finished"') ? true : undefined), 10_000);
+    cli.child.kill('SIGHUP');
+    const r = await cli.result;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.signal, null, 'not killed by the signal');
+    assert.match(r.stderr, /msg=stopped signal=SIGHUP/);
+    assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_runs_total'), 1);
+  });
+
+  it('--no-run-on-start waits for the first tick', async (t) => {
+    const out = join(tempDir(t), 'o.prom');
+    const cli = startCli(['schedule', '--api-url', api.url, '-o', out, '--cron', '0 0 1 1 *', '--no-run-on-start']);
+    stopAfterTest(t, cli);
+    await waitFor('the scheduler to start', () => (cli.stderr().includes('scheduler started') ? true : undefined), 10_000);
+    await sleep(1000);
+    cli.child.kill('SIGTERM');
+    const r = await cli.result;
+    assert.equal(r.code, 0);
+    assert.ok(!existsSync(out), 'no run happened');
+    assert.match(r.stderr, /run_on_start=false/);
+  });
+
+  const bad: [string[], RegExp][] = [
+    [['--cron', '61 * * * *'], /option '--cron <expr>' argument '61 \* \* \* \*' is invalid\. invalid cron expression "61 \* \* \* \*"/],
+    [['--cron', 'every minute'], /invalid cron expression "every minute"/],
+    [['--timezone', 'Mars/Olympus_Mons'], /unknown time zone "Mars\/Olympus_Mons"/],
+    [['-o', '-'], /option '--output <file>' argument '-' is invalid\. the scheduler writes a file/],
+  ];
+  for (const [args, re] of bad) {
+    it(`${args.join(' ')}: exit 2 with one line`, async (t) => {
+      const dir = tempDir(t);
+      const r = await runCli(['schedule', '--api-url', api.url, ...args], { cwd: dir, env: { OPEN_NOTIFY_CRON: undefined } });
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, re);
+      assert.deepEqual(strayFiles(dir, []), []);
+    });
+  }
+
+  it('OPEN_NOTIFY_CRON sets the schedule', async () => {
+    const r = await runCli(['schedule'], { env: { OPEN_NOTIFY_CRON: 'nope' } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /value 'nope' from env 'OPEN_NOTIFY_CRON' is invalid/);
+  });
+});

@@ -1,0 +1,246 @@
+// `serve` as a subprocess against the fake API, and a real Prometheus
+// server scraping it directly.
+import { strict as assert } from 'node:assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, it, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { gunzipSync } from 'node:zlib';
+import { astrosBody, FAILURES, type FakeApi } from '../support/fakeOpenNotify';
+import { parse, requireBinary, runCli, startCli, tempDir, useFakeApi, valueOf, type RunningCli } from '../support/helpers';
+import { freePort, getText, startPeer, waitFor } from '../support/peers';
+
+const fake = useFakeApi();
+let api: FakeApi;
+beforeEach(() => {
+  api = fake();
+});
+
+async function startServe(t: TestContext, args: string[] = []): Promise<{ cli: RunningCli; url: string }> {
+  const cli = startCli(['serve', '--api-url', api.url, '--listen', '127.0.0.1:0', ...args], { killAfterMs: 60_000 });
+  t.after(() => {
+    if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
+  });
+  const port = await waitFor('serve to listen', () => /msg="serving \/metrics" listen=127\.0\.0\.1:(\d+)/.exec(cli.stderr())?.[1], 10_000);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('the first refresh', async () => ((await getText(`${url}/metrics`)).status === 200 ? true : undefined), 10_000);
+  return { cli, url };
+}
+
+/** A GET with exactly these headers: the Content-Encoding that came back and the raw body. */
+async function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; encoding: string | undefined; body: Buffer }> {
+  const http = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'GET', agent: false, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function request(url: string, method: string): Promise<number> {
+  const http = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('serve', () => {
+  it('serves the metrics, cached: 100 scrapes cause no API request', async (t) => {
+    const { cli, url } = await startServe(t, ['--refresh', '1h']);
+    const r = await getText(`${url}/metrics`);
+    assert.equal(r.status, 200);
+    assert.equal(r.contentType, 'text/plain; version=0.0.4; charset=utf-8');
+    const s = parse(r.body);
+    assert.equal(valueOf(s, 'open_notify_people_in_space'), 3);
+    assert.equal(valueOf(s, 'open_notify_up', { endpoint: 'iss_now' }), 1);
+    const before = { ...api.counts };
+    for (let i = 0; i < 100; i++) assert.equal((await getText(`${url}/metrics`)).status, 200);
+    assert.deepEqual(api.counts, before, 'scrapes never reach the API');
+    assert.equal(before['/astros.json'], 1);
+
+    cli.child.kill('SIGTERM');
+    const done = await cli.result;
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal(done.stdout, '');
+    assert.match(done.stderr, /msg=stopped signal=SIGTERM/);
+  });
+
+  it('refreshes in the background; /healthz turns 503 when both endpoints fail, and back', async (t) => {
+    const { cli, url } = await startServe(t, ['--refresh', '1s', '--retries', '0']);
+    assert.equal((await getText(`${url}/healthz`)).status, 200);
+    const runs = async () => valueOf(parse((await getText(`${url}/metrics`)).body), 'open_notify_runs_total')!;
+    const first = await runs();
+    await waitFor('a refresh', async () => ((await runs()) > first ? true : undefined), 5000);
+
+    api.set('/astros.json', FAILURES.unavailable);
+    api.set('/iss-now.json', FAILURES.gatewayTimeout);
+    const unhealthy = await waitFor('/healthz 503', async () => {
+      const h = await getText(`${url}/healthz`);
+      return h.status === 503 ? h.body : undefined;
+    }, 5000);
+    assert.match(unhealthy, /unhealthy: astros: error: HTTP 503: Service temporarily unavailable; iss_now: error: HTTP 504: an HTML page/);
+    const s = parse((await getText(`${url}/metrics`)).body);
+    assert.equal(valueOf(s, 'open_notify_up', { endpoint: 'astros' }), 0);
+    assert.equal(valueOf(s, 'open_notify_people_in_space'), undefined);
+    assert.ok(valueOf(s, 'open_notify_last_success_timestamp_seconds', { endpoint: 'astros' })! > 0, 'last success kept in memory');
+
+    api.set('/astros.json', { kind: 'json', body: astrosBody() });
+    await waitFor('/healthz 200 again', async () => ((await getText(`${url}/healthz`)).status === 200 ? true : undefined), 5000);
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.result).code, 0);
+  });
+
+  it('/ links /metrics, other paths 404, other methods 405, gzip when asked', async (t) => {
+    const { cli, url } = await startServe(t, ['--refresh', '1h']);
+    const index = await getText(`${url}/`);
+    assert.equal(index.status, 200);
+    assert.match(index.body, /<a href="\/metrics">/);
+    assert.equal((await getText(`${url}/nope`)).status, 404);
+    assert.equal((await getText(`${url}/metrics/x`)).status, 404);
+    assert.equal(await request(`${url}/metrics`, 'POST'), 405);
+    assert.equal(await request(`${url}/metrics`, 'DELETE'), 405);
+    assert.equal(await request(`${url}/metrics`, 'HEAD'), 200);
+    // httpGet asks for gzip and decodes it: the same series come back.
+    const plain = await getText(`${url}/metrics`);
+    assert.ok(parse(plain.body).length > 20);
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.result).code, 0);
+  });
+
+  it('slow or abusive clients: an 8 KiB header cap, and a client that never finishes its headers is cut off', async (t) => {
+    const { cli, url } = await startServe(t, ['--refresh', '1h']);
+    const net = await import('node:net');
+    const port = Number(new URL(url).port);
+    const exchange = (payload: string, waitMs: number) =>
+      new Promise<{ reply: string; closedAfterMs: number }>((resolve) => {
+        const started = Date.now();
+        let reply = '';
+        const sock = net.connect(port, '127.0.0.1', () => sock.write(payload));
+        sock.setEncoding('utf8').on('data', (d: string) => (reply += d));
+        const timer = setTimeout(() => sock.destroy(), waitMs);
+        sock.on('close', () => {
+          clearTimeout(timer);
+          resolve({ reply, closedAfterMs: Date.now() - started });
+        });
+        sock.on('error', () => undefined);
+      });
+    const big = await exchange(`GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(16 * 1024)}\r\n\r\n`, 5000);
+    assert.match(big.reply, /^HTTP\/1\.1 431 /);
+    const slow = await exchange('GET /metrics HTTP/1.1\r\nHost: x\r\n', 15_000);
+    assert.ok(slow.closedAfterMs < 10_000, `a half-sent request held the connection ${slow.closedAfterMs} ms`);
+    assert.match(slow.reply, /^(HTTP\/1\.1 408 |$)/);
+    assert.equal((await getText(`${url}/metrics`)).status, 200, 'still serving');
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.result).code, 0);
+  });
+
+  it('--process-metrics adds the process metrics, off by default', async (t) => {
+    const off = await startServe(t, ['--refresh', '1h']);
+    assert.doesNotMatch((await getText(`${off.url}/metrics`)).body, /process_cpu_seconds_total/);
+    off.cli.child.kill('SIGTERM');
+    const on = await startServe(t, ['--refresh', '1h', '--process-metrics']);
+    const s = parse((await getText(`${on.url}/metrics`)).body);
+    assert.ok(valueOf(s, 'process_cpu_seconds_total')! > 0);
+    assert.equal(valueOf(s, 'open_notify_people_in_space'), 3);
+    on.cli.child.kill('SIGTERM');
+    assert.equal((await on.cli.result).code, 0);
+  });
+
+  it('port in use or a bad listen address: one line, exit 2', async (t) => {
+    const { url } = await startServe(t, ['--refresh', '1h']);
+    const taken = url.replace('http://', '');
+    let r = await runCli(['serve', '--api-url', api.url, '--listen', taken]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`cannot listen on ${taken.replace(/\./g, '\\.')}: address already in use`));
+    r = await runCli(['serve', '--listen', 'nowhere']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /option '--listen <\[host\]:port>' argument 'nowhere' is invalid/);
+    r = await runCli(['serve', '--listen', ':70000']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /port 70000 is out of range/);
+    r = await runCli(['serve', '--listen', '192.0.2.1:8899']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cannot listen on 192\.0\.2\.1:8899: address not available on this host/);
+  });
+
+  it('SIGTERM waits for a refresh in flight and still exits 0', async (t) => {
+    const { cli } = await startServe(t, ['--refresh', '1s', '--timeout', '10s']);
+    api.set('/astros.json', { kind: 'delay', ms: 1500, then: { kind: 'json', body: astrosBody() } });
+    await sleep(1300);
+    cli.child.kill('SIGTERM');
+    const r = await cli.result;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /stopping: waiting for the run in flight/);
+  });
+});
+
+describe('serve: Accept-Encoding', () => {
+  it('gzip only when acceptable: q=0 means not acceptable (RFC 9110), identity always served', async (t) => {
+    const { cli, url } = await startServe(t, ['--refresh', '1h']);
+    const cases: [string, boolean][] = [
+      ['gzip', true],
+      ['gzip, deflate, br', true],
+      ['GZIP;q=0.5', true],
+      ['gzip;q=0', false],
+      ['gzip; q=0.000', false],
+      ['*', true],
+      ['*;q=0', false],
+      ['gzip;q=0, *', false],
+      ['deflate', false],
+      ['gzip;q=bogus', false],
+      // Nothing acceptable: identity anyway, as most servers do.
+      ['identity;q=0', false],
+      ['identity;q=0, gzip;q=0', false],
+    ];
+    for (const [header, gzip] of cases) {
+      const r = await rawGet(`${url}/metrics`, { 'accept-encoding': header });
+      assert.equal(r.status, 200, header);
+      assert.equal(r.encoding, gzip ? 'gzip' : undefined, header);
+      const text = gzip ? gunzipSync(r.body).toString('utf8') : r.body.toString('utf8');
+      assert.equal(valueOf(parse(text), 'open_notify_people_in_space'), 3, header);
+    }
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.result).code, 0);
+  });
+
+  it('SIGHUP is logged and stops serve as SIGTERM does, exit 0', async (t) => {
+    const { cli } = await startServe(t, ['--refresh', '1h']);
+    cli.child.kill('SIGHUP');
+    const r = await cli.result;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.signal, null);
+    assert.match(r.stderr, /msg=stopped signal=SIGHUP/);
+  });
+});
+
+describe('Prometheus scraping serve directly', () => {
+  it('answers queries with our values', async (t) => {
+    const bin = requireBinary(t, 'prometheus', 'prometheus');
+    if (!bin) return;
+    const { url } = await startServe(t, ['--refresh', '1h']);
+    const dir = tempDir(t);
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: open_notify\n    static_configs:\n      - targets: ['${url.replace('http://', '')}']\n`,
+    );
+    const port = await freePort();
+    const prom = await startPeer(t, bin, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], port, '/-/ready');
+    const result = await waitFor('Prometheus to answer', async () => {
+      const r = await getText(`${prom.url}/api/v1/query?query=${encodeURIComponent('open_notify_iss_longitude_degrees')}`);
+      const body = JSON.parse(r.body) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+      return body.data.result.length > 0 ? body.data.result : undefined;
+    }, 30_000);
+    assert.equal(result[0].value[1], '120.1234');
+    assert.equal(result[0].metric.job, 'open_notify');
+  });
+});

@@ -1,0 +1,161 @@
+// Our users never read the .prom file; node_exporter and Prometheus do.
+// These tests hand our output to the real programs and read it back.
+import { strict as assert } from 'node:assert';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import type { Sample } from '../../src/contract/previous';
+import { FAILURES, astrosBody, issNowBody, startFakeApi, type FakeApi } from '../support/fakeOpenNotify';
+import { parse, requireBinary, runCli, tempDir, valueOf } from '../support/helpers';
+import { freePort, getText, startPeer, waitFor, type Peer } from '../support/peers';
+
+let api: FakeApi;
+before(async () => {
+  api = await startFakeApi();
+});
+after(() => api.close());
+
+const OTHER = '# HELP other_job_last_success Written by another job.\n# TYPE other_job_last_success gauge\nother_job_last_success 42\n';
+
+async function nodeExporter(t: TestContext, dir: string): Promise<Peer | undefined> {
+  const bin = requireBinary(t, 'prometheus-node-exporter', 'prometheus-node-exporter');
+  if (!bin) return undefined;
+  const port = await freePort();
+  return startPeer(
+    t,
+    bin,
+    ['--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${dir}`, `--web.listen-address=127.0.0.1:${port}`],
+    port,
+    '/metrics',
+  );
+}
+
+const ours = (s: Sample[]) =>
+  s
+    .filter((x) => x.name.startsWith('open_notify_'))
+    .map((x) => `${x.name}${JSON.stringify(Object.entries(x.labels).sort())} ${x.value}`)
+    .sort();
+
+async function scrape(peer: Peer): Promise<Sample[]> {
+  const r = await getText(`${peer.url}/metrics`);
+  assert.equal(r.status, 200);
+  return parse(r.body);
+}
+
+describe("node_exporter's textfile collector", () => {
+  it('serves every series of ours, beside another job file, with no scrape error', async (t) => {
+    const dir = tempDir(t);
+    const out = join(dir, 'open_notify.prom');
+    writeFileSync(join(dir, 'other.prom'), OTHER);
+    const peer = await nodeExporter(t, dir);
+    if (!peer) return;
+
+    const hostile = [
+      { name: 'Quote " backslash \\ brace } comma ,', craft: 'ISS' },
+      { name: 'line\nbreak\r\u0000', craft: 'ISS' },
+      { name: 'Юрий 宇航员 🚀', craft: 'Восток' },
+      { name: 'x'.repeat(10_000), craft: '' },
+    ];
+    const scenarios: [string, () => void, number][] = [
+      ['success', () => undefined, 0],
+      ['partial failure', () => api.set('/astros.json', FAILURES.unavailable), 1],
+      ['hostile names', () => api.set('/astros.json', { kind: 'json', body: astrosBody(hostile) }), 0],
+    ];
+    for (const [name, arrange, code] of scenarios) {
+      api.set('/astros.json', { kind: 'json', body: astrosBody() });
+      api.set('/iss-now.json', { kind: 'json', body: issNowBody() });
+      arrange();
+      const r = await runCli(['--api-url', api.url, '-o', out, '--retries', '0']);
+      assert.equal(r.code, code, `${name}: ${r.stderr}`);
+      const written = parse(readFileSync(out, 'utf8'));
+      const served = await scrape(peer);
+      assert.deepEqual(ours(served), ours(written), `${name}: node_exporter serves exactly what we wrote`);
+      assert.ok(ours(served).length >= 8, name);
+      assert.equal(valueOf(served, 'node_textfile_scrape_error'), 0, name);
+      assert.ok(valueOf(served, 'node_textfile_mtime_seconds', { file: out })! > 0, name);
+      assert.equal(valueOf(served, 'other_job_last_success'), 42, name);
+      const up = valueOf(served, 'open_notify_up', { endpoint: 'astros' });
+      assert.equal(up, code === 0 ? 1 : 0, name);
+      if (name === 'hostile names') {
+        const info = served.filter((x) => x.name === 'open_notify_astronaut_info');
+        assert.equal(info.length, hostile.length);
+        assert.ok(info.some((x) => x.labels.name === 'Quote " backslash \\ brace } comma ,'));
+        assert.ok(info.some((x) => x.labels.name === 'Юрий 宇航员 🚀' && x.labels.craft === 'Восток'));
+      }
+    }
+    assert.doesNotMatch(peer.log(), /error gathering|failed to (read|parse)|level=error/i, peer.log());
+
+    // The assertions above can fail: a sample timestamp makes node_exporter drop our whole file.
+    const text = readFileSync(out, 'utf8');
+    writeFileSync(out, text.replace(/^(open_notify_last_run_timestamp_seconds \S+)$/m, '$1 1700000000000'));
+    const served = await scrape(peer);
+    assert.equal(valueOf(served, 'node_textfile_scrape_error'), 1);
+    assert.deepEqual(ours(served), []);
+    assert.equal(valueOf(served, 'other_job_last_success'), 42);
+  });
+});
+
+describe('Prometheus end to end', () => {
+  it('scrapes node_exporter serving our file, loads our rules, and answers queries with our values', async (t) => {
+    const bin = requireBinary(t, 'prometheus', 'prometheus');
+    if (!bin) return;
+    const dir = tempDir(t);
+    const textDir = join(dir, 'textfile');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(textDir);
+    api.set('/astros.json', { kind: 'json', body: astrosBody() });
+    api.set('/iss-now.json', { kind: 'json', body: issNowBody('12.3456', '-98.7654') });
+    const r = await runCli(['--api-url', api.url, '-o', join(textDir, 'open_notify.prom')]);
+    assert.equal(r.code, 0, r.stderr);
+    const ne = await nodeExporter(t, textDir);
+    if (!ne) return;
+
+    const rules = await runCli(['rules']);
+    writeFileSync(join(dir, 'rules.yml'), rules.stdout);
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      [
+        'global:',
+        '  scrape_interval: 1s',
+        '  evaluation_interval: 1s',
+        'rule_files:',
+        `  - ${join(dir, 'rules.yml')}`,
+        'scrape_configs:',
+        '  - job_name: node',
+        '    static_configs:',
+        `      - targets: ['${ne.url.replace('http://', '')}']`,
+        '',
+      ].join('\n'),
+    );
+    const port = await freePort();
+    const prom = await startPeer(
+      t,
+      bin,
+      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+      port,
+      '/-/ready',
+    );
+    type QueryResult = { metric: Record<string, string>; value: [number, string] }[];
+    const query = (q: string) =>
+      waitFor(`Prometheus to answer ${q}`, async () => {
+        const res = await getText(`${prom.url}/api/v1/query?query=${encodeURIComponent(q)}`);
+        const body = JSON.parse(res.body) as { status: string; data: { result: QueryResult } };
+        return body.status === 'success' && body.data.result.length > 0 ? body.data.result : undefined;
+      }, 30_000);
+
+    const lat = await query('open_notify_iss_latitude_degrees');
+    assert.equal(lat.length, 1);
+    assert.equal(lat[0].value[1], '12.3456');
+    assert.equal(lat[0].metric.job, 'node');
+    const up = await query('open_notify_up');
+    assert.deepEqual(up.map((x) => [x.metric.endpoint, x.value[1]]).sort(), [['astros', '1'], ['iss_now', '1']]);
+    const people = await query('open_notify_people_in_space');
+    assert.equal(people[0].value[1], '3');
+
+    const loaded = await getText(`${prom.url}/api/v1/rules`);
+    const groups = (JSON.parse(loaded.body) as { data: { groups: { rules: { name: string; health: string }[] }[] } }).data.groups;
+    const alerts = groups.flatMap((g) => g.rules);
+    assert.equal(alerts.length, 6);
+    for (const a of alerts) assert.notEqual(a.health, 'err', a.name);
+  });
+});

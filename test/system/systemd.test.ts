@@ -1,0 +1,70 @@
+// The shipped systemd units: clean for `systemd-analyze verify`, and each
+// service's exposure score at most 1.5 (Debian's own textfile units: 9.6).
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { BIN, requireBinary, ROOT, tempDir } from '../support/helpers';
+
+const DIR = join(ROOT, 'systemd');
+const INSTALLED = '/usr/local/bin/open-notify-exporter';
+
+function analyze(bin: string, args: string[]): { code: number | null; out: string } {
+  const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe('systemd units', () => {
+  const units = readdirSync(DIR).sort();
+
+  it('are the timer, its one-shot service and the scheduler service', () => {
+    assert.deepEqual(units, ['open-notify-exporter-scheduler.service', 'open-notify-exporter.service', 'open-notify-exporter.timer']);
+    const oneshot = readFileSync(join(DIR, 'open-notify-exporter.service'), 'utf8');
+    assert.match(oneshot, /^Type=oneshot$/m);
+    assert.match(oneshot, /^Environment=OPEN_NOTIFY_OUTPUT=\/var\/lib\/prometheus\/node-exporter\/open_notify\.prom$/m);
+    assert.match(oneshot, /^EnvironmentFile=-\/etc\/default\/open-notify-exporter$/m);
+    const timer = readFileSync(join(DIR, 'open-notify-exporter.timer'), 'utf8');
+    for (const key of ['OnCalendar', 'RandomizedDelaySec', 'AccuracySec', 'Persistent=true']) assert.match(timer, new RegExp(`^${key}`, 'm'));
+    const sched = readFileSync(join(DIR, 'open-notify-exporter-scheduler.service'), 'utf8');
+    assert.match(sched, /^ExecStart=\/usr\/local\/bin\/open-notify-exporter schedule$/m);
+    assert.match(sched, /^Restart=on-failure$/m);
+    for (const text of [oneshot, sched]) {
+      assert.match(text, /^ReadWritePaths=-\/var\/lib\/prometheus\/node-exporter$/m);
+      assert.match(text, /^ProtectSystem=strict$/m);
+      assert.doesNotMatch(text, /^MemoryDenyWriteExecute=yes/m, 'breaks the V8 JIT');
+    }
+  });
+
+  it('pass systemd-analyze verify with no output', (t) => {
+    const bin = requireBinary(t, 'systemd-analyze', 'systemd');
+    if (!bin) return;
+    // verify insists that ExecStart exists; point it at this checkout's bin/.
+    const dir = tempDir(t);
+    const paths = units.map((u) => {
+      const text = readFileSync(join(DIR, u), 'utf8');
+      const copy = text.split(INSTALLED).join(BIN);
+      assert.equal(copy.replace(new RegExp(BIN.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'), 'g'), INSTALLED), text);
+      writeFileSync(join(dir, u), copy);
+      return join(dir, u);
+    });
+    const r = analyze(bin, ['verify', ...paths]);
+    assert.deepEqual(r, { code: 0, out: '' });
+    // The check can fail: an unknown directive is reported.
+    writeFileSync(paths[0], `${readFileSync(paths[0], 'utf8')}\nProtectEverything=yes\n`);
+    assert.match(analyze(bin, ['verify', ...paths]).out, /Unknown key 'ProtectEverything'/);
+  });
+
+  for (const service of ['open-notify-exporter.service', 'open-notify-exporter-scheduler.service']) {
+    it(`${service}: systemd-analyze security scores at most 1.5`, (t) => {
+      const bin = requireBinary(t, 'systemd-analyze', 'systemd');
+      if (!bin) return;
+      const r = analyze(bin, ['security', '--offline=true', '--no-pager', join(DIR, service)]);
+      const m = /Overall exposure level for \S+: (\d+\.\d+)/.exec(r.out);
+      assert.ok(m, r.out);
+      const score = Number(m[1]);
+      process.stderr.write(`# ${service}: exposure ${score}\n`);
+      assert.ok(score <= 1.5, `${service} scores ${score}`);
+    });
+  }
+});
