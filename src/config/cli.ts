@@ -10,7 +10,7 @@ import { RULE_DEFAULTS } from '../contract/rules';
 import type { ScheduleConfig } from '../modes/schedule';
 import type { Listen } from '../outputs/metricsServer';
 import type { ServeConfig } from '../modes/serve';
-import { parseBytes, parseCount, parseDuration, parseLabel } from './units';
+import { parseBytes, parseCount, parseDistance, parseDuration, parseLabel } from './units';
 
 export type Parsed =
   | { kind: 'exit'; code: number }
@@ -144,6 +144,21 @@ function addCollectOptions(cmd: Command): Command {
         .default(parseBytes(defaults.maxBody), defaults.maxBody)
         .argParser(arg(parseBytes)),
     )
+    .addOption(
+      new Option('--cross-check', 'also ask wheretheiss.at and an independent crew list, and export how far Open Notify is off (env: OPEN_NOTIFY_CROSS_CHECK=1|true)'),
+    )
+    .addOption(
+      new Option('--wheretheiss-url <url>', 'base URL of wheretheiss.at, with --cross-check')
+        .env('OPEN_NOTIFY_WHERETHEISS_URL')
+        .default(defaults.wheretheissUrl)
+        .argParser(arg(parseHttpUrl)),
+    )
+    .addOption(
+      new Option('--crew-url <url>', 'URL of the people-in-space JSON to check astros.json against, with --cross-check')
+        .env('OPEN_NOTIFY_CREW_URL')
+        .default(defaults.crewUrl)
+        .argParser(arg(parseHttpUrl)),
+    )
     .addOption(labelOption('--label <name=value>', 'constant label added to every series (repeatable; not job or instance)', LABEL_RESERVED, false))
     .addOption(new Option('--log-format <format>', 'log line format on stderr').choices(['text', 'json']).default('text'))
     .addOption(new Option('-q, --quiet', 'log errors only').conflicts('verbose'))
@@ -158,6 +173,9 @@ const outputOption = () =>
 
 interface CollectOpts {
   apiUrl: string;
+  crossCheck?: boolean;
+  wheretheissUrl: string;
+  crewUrl: string;
   timeout: number;
   retries: number;
   maxBody: number;
@@ -167,10 +185,32 @@ interface CollectOpts {
   verbose?: boolean;
 }
 
-function toCollect(o: CollectOpts): { collect: CollectConfig; log: LogConfig } {
+const CROSS_CHECK_ENV = 'OPEN_NOTIFY_CROSS_CHECK';
+
+/**
+ * --cross-check, else its variable. Not commander's .env(): for a flag it
+ * counts any value as on, and OPEN_NOTIFY_CROSS_CHECK=0 must mean off.
+ */
+interface CrossCheckOpt {
+  crossCheck?: boolean;
+}
+
+function crossCheckOn(o: CrossCheckOpt, cmd: Command): boolean {
+  if (o.crossCheck) return true;
+  const v = process.env[CROSS_CHECK_ENV];
+  if (v === undefined || v === '' || v === '0' || v.toLowerCase() === 'false') return false;
+  if (v === '1' || v.toLowerCase() === 'true') return true;
+  return cmd.error(`error: option '--cross-check' value '${v}' from env '${CROSS_CHECK_ENV}' is invalid. expected 1, true, 0 or false.`, {
+    exitCode: ExitCode.usage,
+    code: 'open-notify-exporter.env',
+  });
+}
+
+function toCollect(o: CollectOpts, cmd: Command): { collect: CollectConfig; log: LogConfig } {
+  const crossCheck = crossCheckOn(o, cmd) ? { wheretheissUrl: o.wheretheissUrl, crewUrl: o.crewUrl } : undefined;
   return {
     collect: {
-      fetch: { apiUrl: o.apiUrl, timeoutMs: o.timeout, retries: o.retries, maxBodyBytes: o.maxBody },
+      fetch: { apiUrl: o.apiUrl, timeoutMs: o.timeout, retries: o.retries, maxBodyBytes: o.maxBody, ...(crossCheck ? { crossCheck } : {}) },
       labels: Object.fromEntries(o.label),
     },
     log: { format: o.logFormat, level: o.quiet ? 'quiet' : o.verbose ? 'verbose' : 'normal' },
@@ -211,8 +251,8 @@ Examples:
   open-notify-exporter rules > /etc/prometheus/rules/open-notify-exporter.yml
 `,
     )
-    .action((opts: CollectOpts & { output: string }) => {
-      const { collect, log } = toCollect(opts);
+    .action((opts: CollectOpts & { output: string }, cmd: Command) => {
+      const { collect, log } = toCollect(opts, cmd);
       result = { kind: 'once', run: { ...collect, output: opts.output }, log };
     });
 
@@ -274,7 +314,7 @@ after a signal, 2 for a usage error (a bad cron expression or time zone,
           code: 'open-notify-exporter.stdout',
         });
       }
-      const { collect, log } = toCollect(opts);
+      const { collect, log } = toCollect(opts, cmd);
       set({
         kind: 'schedule',
         schedule: { run: { ...collect, output: opts.output }, cron: opts.cron, runOnStart: opts.runOnStart, timezone: opts.timezone },
@@ -305,8 +345,8 @@ Exit codes: 0 after SIGTERM, SIGINT or SIGHUP, 2 for a usage error or an address
 cannot be listened on (in use, not local).
 `,
     )
-    .action((opts: CollectOpts & { listen: Listen; refresh: Trigger; processMetrics?: boolean }) => {
-      const { collect, log } = toCollect(opts);
+    .action((opts: CollectOpts & { listen: Listen; refresh: Trigger; processMetrics?: boolean }, cmd: Command) => {
+      const { collect, log } = toCollect(opts, cmd);
       set({ kind: 'serve', serve: { ...collect, listen: opts.listen, refresh: opts.refresh, processMetrics: opts.processMetrics === true }, log });
     });
 
@@ -327,8 +367,8 @@ fine; 1 pushed with open_notify_up 0 for a failed endpoint; 2 usage error;
 in the log line).
 `,
     )
-    .action((opts: CollectOpts & { gateway: string; job: string; grouping: [string, string][] }) => {
-      const { collect, log } = toCollect(opts);
+    .action((opts: CollectOpts & { gateway: string; job: string; grouping: [string, string][] }, cmd: Command) => {
+      const { collect, log } = toCollect(opts, cmd);
       set({ kind: 'push', push: { ...collect, gateway: opts.gateway, job: opts.job, grouping: Object.fromEntries(opts.grouping) }, log });
     });
 
@@ -351,11 +391,30 @@ in the log line).
           }),
         ),
     )
-    .action((o: { downFor: number; staleAfter: number; frozenAfter: number; fileStaleAfter: number; textfileName: string }) => {
-      set({
-        kind: 'rules',
-        rules: { downForMs: o.downFor, staleAfterMs: o.staleAfter, frozenAfterMs: o.frozenAfter, fileStaleAfterMs: o.fileStaleAfter, textfileName: o.textfileName },
-      });
-    });
+    .addOption(new Option('--cross-check', 'also the alerts on the cross-check data: IssPositionWrong, PeopleCountWrong (env: OPEN_NOTIFY_CROSS_CHECK=1|true)'))
+    .addOption(
+      new Option('--max-position-error <distance>', "Open Notify's ISS position further than this from wheretheiss.at's for 10m fires OpenNotifyIssPositionWrong")
+        .default(parseDistance(RULE_DEFAULTS.maxPositionError), RULE_DEFAULTS.maxPositionError)
+        .argParser(arg(parseDistance)),
+    )
+    .addOption(duration('--people-wrong-for <duration>', 'people counts disagreeing for this long fires OpenNotifyPeopleCountWrong', RULE_DEFAULTS.peopleWrongFor))
+    .action(
+      (
+        o: CrossCheckOpt & { downFor: number; staleAfter: number; frozenAfter: number; fileStaleAfter: number; textfileName: string; maxPositionError: number; peopleWrongFor: number },
+        cmd: Command,
+      ) => {
+        set({
+          kind: 'rules',
+          rules: {
+            downForMs: o.downFor,
+            staleAfterMs: o.staleAfter,
+            frozenAfterMs: o.frozenAfter,
+            fileStaleAfterMs: o.fileStaleAfter,
+            textfileName: o.textfileName,
+            ...(crossCheckOn(o, cmd) ? { crossCheck: { maxPositionErrorMeters: o.maxPositionError, peopleWrongForMs: o.peopleWrongFor } } : {}),
+          },
+        });
+      },
+    );
 
 }

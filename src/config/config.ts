@@ -46,6 +46,8 @@ export const ExitCode = {
 export const defaults = {
   output: './open_notify.prom',
   apiUrl: 'http://api.open-notify.org',
+  wheretheissUrl: 'https://api.wheretheiss.at',
+  crewUrl: 'https://corquaid.github.io/international-space-station-APIs/JSON/people-in-space.json',
   timeout: '5s',
   retries: '2',
   maxBody: '1MiB',

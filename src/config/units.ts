@@ -38,6 +38,17 @@ export function parseBytes(text: string): number {
   return bytes;
 }
 
+const DISTANCE = /^(\d+(?:\.\d+)?)(m|km)$/;
+
+/** `50km`, `1.5km`, `500m` → meters (> 0, at most half the Earth's circumference). */
+export function parseDistance(text: string): number {
+  const m = DISTANCE.exec(text.trim());
+  if (!m) throw new Error('expected a distance such as 50km or 500m');
+  const meters = Number(m[1]) * (m[2] === 'km' ? 1000 : 1);
+  if (meters <= 0 || meters > 20_016_000) throw new Error('distance must be above 0 and at most 20016km');
+  return meters;
+}
+
 /** A whole number in [min, max]. */
 export function parseCount(text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text.trim())) throw new Error(`expected a whole number from ${min} to ${max}`);

@@ -29,6 +29,13 @@ export const METRICS = {
   issLatitude: spec('open_notify_iss_latitude_degrees', 'gauge', [], 'Latitude of the ISS from iss-now.json.'),
   issLongitude: spec('open_notify_iss_longitude_degrees', 'gauge', [], 'Longitude of the ISS from iss-now.json.'),
   issTimestamp: spec('open_notify_iss_position_timestamp_seconds', 'gauge', [], 'Unix time the API gave for the ISS position; an old value means the API serves frozen data.'),
+  // The cross-check sources' data, only with --cross-check (sources/wheretheiss.ts, sources/crew.ts).
+  // Base units (meters, not the km the APIs give): promtool's lint asks for them.
+  issAltitude: spec('open_notify_iss_altitude_meters', 'gauge', [], 'Altitude of the ISS above the Earth, from wheretheiss.at (--cross-check).'),
+  issVelocity: spec('open_notify_iss_velocity_meters_per_second', 'gauge', [], 'Speed of the ISS, from wheretheiss.at (--cross-check).'),
+  issSunlit: spec('open_notify_iss_sunlit', 'gauge', [], '1 while the ISS is in daylight, 0 while it is eclipsed, from wheretheiss.at (--cross-check).'),
+  positionError: spec('open_notify_iss_position_error_meters', 'gauge', [], "Great-circle distance between Open Notify's ISS position and wheretheiss.at's for the same timestamp (--cross-check)."),
+  peopleReference: spec('open_notify_people_in_space_reference', 'gauge', [], 'Number of people in space per the independent crew source, to check astros.json against (--cross-check).'),
   // One series per source (endpoint): how fetching it went.
   up: spec('open_notify_up', 'gauge', ['endpoint'], '1 if the endpoint answered with valid data in this run, 0 otherwise.'),
   fetchDuration: spec('open_notify_fetch_duration_seconds', 'gauge', ['endpoint'], 'Time spent fetching the endpoint in this run, retries included.'),

@@ -13,6 +13,13 @@ export interface RulesConfig {
   fileStaleAfterMs: number;
   /** The output's file name, as node_exporter's `file` label ends. */
   textfileName: string;
+  /** Also the alerts on the cross-check sources' data (rules --cross-check). */
+  crossCheck?: {
+    /** Open Notify's position further than this from wheretheiss.at's → IssPositionWrong. */
+    maxPositionErrorMeters: number;
+    /** How long the people counts must disagree before PeopleCountWrong fires. */
+    peopleWrongForMs: number;
+  };
 }
 
 export const RULE_DEFAULTS = {
@@ -21,6 +28,8 @@ export const RULE_DEFAULTS = {
   frozenAfter: '10m',
   fileStaleAfter: '5m',
   textfileName: 'open_notify.prom',
+  maxPositionError: '50km',
+  peopleWrongFor: '6h',
 } as const;
 
 export interface AlertRule {
@@ -97,6 +106,30 @@ export function alertRules(cfg: RulesConfig): AlertRule[] {
       severity: 'warning',
       summary: "node_exporter's textfile collector on {{ $labels.instance }} reports an error",
       description: 'node_exporter could not read or parse a *.prom file in its textfile directory (this one or another); such a file is dropped whole. node_exporter logs which file.',
+    },
+    ...(cfg.crossCheck ? crossCheckRules(cfg.crossCheck) : []),
+  ];
+}
+
+/** Whether Open Notify's data agrees with the independent sources (only with --cross-check). */
+function crossCheckRules(c: NonNullable<RulesConfig['crossCheck']>): AlertRule[] {
+  const km = c.maxPositionErrorMeters / 1000;
+  return [
+    {
+      alert: 'OpenNotifyIssPositionWrong',
+      expr: `${METRICS.positionError.name} > ${c.maxPositionErrorMeters}`,
+      for: '10m',
+      severity: 'warning',
+      summary: `Open Notify's ISS position is more than ${km} km off wheretheiss.at's`,
+      description: `For the same timestamp, iss-now.json puts the ISS {{ $value | humanize }}m from where wheretheiss.at puts it. Open Notify computes the position from orbit data it no longer refreshes; its latitude and longitude are not to be trusted.`,
+    },
+    {
+      alert: 'OpenNotifyPeopleCountWrong',
+      expr: `${METRICS.peopleInSpace.name} != ${METRICS.peopleReference.name}`,
+      for: promDuration(c.peopleWrongForMs),
+      severity: 'warning',
+      summary: `astros.json has said a different number of people in space than the crew source for ${promDuration(c.peopleWrongForMs)}`,
+      description: `astros.json says {{ $value }} people in space and the independent crew source disagrees. astros.json is edited by hand and has been wrong for months at a time; after a launch or a landing either list may lag for a few hours.`,
     },
   ];
 }

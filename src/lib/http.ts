@@ -44,6 +44,28 @@ const NET_REASONS: Record<string, string> = {
   ENETUNREACH: 'network unreachable',
 };
 
+/**
+ * Certificate failures: trying again will not help. A private CA is added
+ * with NODE_EXTRA_CA_CERTS, which Node reads at start.
+ */
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** A failure before any HTTP answer: a one-line reason, and whether another attempt may help. */
+function netError(err: NodeJS.ErrnoException): AttemptError {
+  if (err.code && TLS_CODES.has(err.code)) {
+    return new AttemptError(`TLS certificate not trusted (${err.code}: ${err.message}; a private CA goes in NODE_EXTRA_CA_CERTS)`, false);
+  }
+  return new AttemptError(describeNetError(err), true);
+}
+
 function describeNetError(err: NodeJS.ErrnoException): string {
   if (err.code === 'HPE_INVALID_CONSTANT' || err.code?.startsWith('HPE_')) {
     return `malformed HTTP response (${err.code})`;
@@ -110,7 +132,7 @@ export function httpRequest(url: string, opts: RequestOptions): Promise<GetResul
           ...(body ? { 'content-type': opts.contentType ?? 'application/octet-stream', 'content-length': body.length } : {}),
         },
       });
-      req.on('error', (err) => fail(new AttemptError(describeNetError(err), true)));
+      req.on('error', (err) => fail(netError(err)));
       req.on('response', (res: IncomingMessage) => {
         const status = res.statusCode ?? 0;
         if (opts.method === 'GET' && status >= 300 && status < 400 && res.headers.location !== undefined) {

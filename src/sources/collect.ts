@@ -45,7 +45,7 @@ async function fetchOnce(source: AnySource, cfg: FetchConfig, earlier: Earlier, 
   if (res.status < 200 || res.status > 299) {
     throw new AttemptError(`HTTP ${res.status}: ${describeBody(res.body)}`, res.status >= 500 || res.status === 429);
   }
-  return source.validate(parseJson(res.body), deps.now() / 1000);
+  return source.validate(parseJson(res.body), deps.now() / 1000, earlier);
 }
 
 /** One source, with retries on network errors, timeouts, 5xx and 429 (never on invalid data). */

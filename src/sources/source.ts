@@ -30,7 +30,7 @@ export interface Source<T> {
   readonly after?: readonly string[];
   url(cfg: FetchConfig, earlier: Earlier): string;
   /** The parsed JSON body, untrusted: its data, or a ValidationError naming the first fault. */
-  validate(json: unknown, nowSeconds: number): T;
+  validate(json: unknown, nowSeconds: number, earlier: Earlier): T;
   /** Its data series. Only called with valid data: a failed source has none (no stale values). */
   fill(data: T, sink: Sink, earlier: Earlier): void;
 }

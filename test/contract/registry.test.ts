@@ -58,6 +58,13 @@ const hostile: Outcomes = {
   ),
 };
 
+/** With --cross-check: wheretheiss.at ~6.9 km off Open Notify for the same second; the crew source agrees. */
+const crossCheck: Outcomes = {
+  ...success,
+  wheretheiss: ok({ latitude: -44.43, longitude: 120.1822, altitudeKm: 418.91, velocityKmh: 27580.5, sunlit: true, timestamp: 1763899990 }, 0.2),
+  crew: ok({ number: 3, people: [] }, 0.1),
+};
+
 const meta: BuildMeta = { now: 1763900000.5, version: '0.1.0', nodejs: '20.20.2', labels: {} };
 
 /** As if 41 runs had been written before this one, two of them with astros failing. */
@@ -87,11 +94,12 @@ describe('exposition golden files', () => {
   it('partial failure without a previous file: no last-success series for the failed endpoint', () =>
     golden('partial-fresh.prom', partial, meta, emptyState()));
   it('hostile names, with constant labels', () => golden('hostile.prom', hostile, { ...meta, labels: { site: 'lab "1"' } }));
+  it('--cross-check: the independent sources and the position error after the Open Notify series', () => golden('cross-check.prom', crossCheck, meta));
 });
 
 describe('the contract in the output', () => {
-  it('every family in the contract appears in the success output with its HELP and TYPE', async () => {
-    const c = collection(success);
+  it('every family in the contract appears in the --cross-check output with its HELP and TYPE', async () => {
+    const c = collection(crossCheck);
     const text = await render(buildRegistry(c, advance(emptyState(), c, meta.now), meta));
     for (const m of METRIC_LIST) {
       assert.ok(text.includes(`# HELP ${m.name} ${m.help}\n# TYPE ${m.name} ${m.type}\n`), m.name);

@@ -10,6 +10,13 @@ import { alertRules, promDuration, RULE_DEFAULTS } from '../../src/contract/rule
 import { parseDuration } from '../../src/config/units';
 import { requireBinary, ROOT, runCli, tempDir } from '../support/helpers';
 
+/** Writes `yaml` as rules.yml beside a copy of test/rules/<unitTests>, as the unit tests expect. */
+function rulesDir(dir: string, yaml: string, unitTests: string): { rules: string; tests: string } {
+  writeFileSync(join(dir, 'rules.yml'), yaml);
+  copyFileSync(join(ROOT, 'test', 'rules', unitTests), join(dir, unitTests));
+  return { rules: join(dir, 'rules.yml'), tests: join(dir, unitTests) };
+}
+
 function promtool(bin: string, args: string[]): { code: number | null; out: string } {
   const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 30_000 });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
@@ -43,12 +50,11 @@ describe('rules', () => {
     const dir = tempDir(t);
     const r = await runCli(['rules']);
     assert.equal(r.code, 0, r.stderr);
-    writeFileSync(join(dir, 'rules.yml'), r.stdout);
-    copyFileSync(join(ROOT, 'test', 'rules', 'alerts.test.yml'), join(dir, 'alerts.test.yml'));
-    const check = promtool(bin, ['check', 'rules', join(dir, 'rules.yml')]);
+    const files = rulesDir(dir, r.stdout, 'alerts.test.yml');
+    const check = promtool(bin, ['check', 'rules', files.rules]);
     assert.equal(check.code, 0, check.out);
     assert.match(check.out, /SUCCESS: 6 rules found/);
-    const unit = promtool(bin, ['test', 'rules', join(dir, 'alerts.test.yml')]);
+    const unit = promtool(bin, ['test', 'rules', files.tests]);
     assert.equal(unit.code, 0, unit.out);
     assert.match(unit.out, /SUCCESS/);
   });
@@ -63,18 +69,41 @@ describe('rules', () => {
     assert.match(r.stdout, /open_notify_last_success_timestamp_seconds > 3600'/);
     assert.match(r.stdout, /open_notify_iss_position_timestamp_seconds > 90'/);
     assert.match(r.stdout, /node_textfile_mtime_seconds\{file=~"\.\*\/space\[\.\]prom"\} > 120'/);
-    writeFileSync(join(dir, 'rules.yml'), r.stdout);
-    copyFileSync(join(ROOT, 'test', 'rules', 'alerts.test.yml'), join(dir, 'alerts.test.yml'));
-    const unit = promtool(bin, ['test', 'rules', join(dir, 'alerts.test.yml')]);
+    const unit = promtool(bin, ['test', 'rules', rulesDir(dir, r.stdout, 'alerts.test.yml').tests]);
     assert.equal(unit.code, 1, 'unit tests written for the defaults must fail on other thresholds');
     for (const a of ['OpenNotifyEndpointDown', 'OpenNotifyDataStale', 'OpenNotifyIssPositionFrozen', 'OpenNotifyTextfileStale']) {
       assert.match(unit.out, new RegExp(`alertname: ${a}`), a);
     }
   });
 
+  it('`rules --cross-check` adds two alerts that pass promtool check rules and their unit tests; `rules` alone does not', async (t) => {
+    const bin = requireBinary(t, 'promtool', 'prometheus');
+    if (!bin) return;
+    const dir = tempDir(t);
+    const plain = await runCli(['rules']);
+    assert.doesNotMatch(plain.stdout, /IssPositionWrong|PeopleCountWrong/);
+    const r = await runCli(['rules', '--cross-check']);
+    assert.equal(r.code, 0, r.stderr);
+    const files = rulesDir(dir, r.stdout, 'cross-check.test.yml');
+    const check = promtool(bin, ['check', 'rules', files.rules]);
+    assert.equal(check.code, 0, check.out);
+    assert.match(check.out, /SUCCESS: 8 rules found/);
+    const unit = promtool(bin, ['test', 'rules', files.tests]);
+    assert.equal(unit.code, 0, unit.out);
+    // The same from the environment, and thresholds from flags that the unit tests notice.
+    const env = await runCli(['rules', '--max-position-error', '10km', '--people-wrong-for', '1h'], { env: { OPEN_NOTIFY_CROSS_CHECK: '1' } });
+    assert.match(env.stdout, /expr: 'open_notify_iss_position_error_meters > 10000'\n {8}for: 10m/);
+    assert.match(env.stdout, /expr: 'open_notify_people_in_space != open_notify_people_in_space_reference'\n {8}for: 1h/);
+    assert.equal(promtool(bin, ['test', 'rules', rulesDir(dir, env.stdout, 'cross-check.test.yml').tests]).code, 1);
+    const bad = await runCli(['rules', '--max-position-error', 'far']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /argument 'far' is invalid\. expected a distance such as 50km or 500m/);
+  });
+
   it('README explains every alert', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    for (const r of alertRules({ downForMs: 1, staleAfterMs: 1, frozenAfterMs: 1, fileStaleAfterMs: 1, textfileName: 'x.prom' })) {
+    const all = { downForMs: 1, staleAfterMs: 1, frozenAfterMs: 1, fileStaleAfterMs: 1, textfileName: 'x.prom', crossCheck: { maxPositionErrorMeters: 1, peopleWrongForMs: 1 } };
+    for (const r of alertRules(all)) {
       assert.ok(readme.includes(`| \`${r.alert}\` |`), `README's alert table lacks ${r.alert}`);
     }
   });

@@ -1,6 +1,11 @@
 // A fake Open Notify API on 127.0.0.1 with an ephemeral port. Each endpoint
 // answers by a scripted behaviour, including the ways the real API fails.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// The same server stands in for wheretheiss.at (over HTTPS, with the test
+// certificate in test/support/tls) and for the crew list.
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 
@@ -18,7 +23,9 @@ export type Behavior =
   /** Sends headers and half the body, then resets the connection. */
   | { kind: 'reset'; body: unknown }
   | { kind: 'redirect'; location: string; status?: number }
-  | { kind: 'delay'; ms: number; then: Behavior };
+  | { kind: 'delay'; ms: number; then: Behavior }
+  /** Decided per request, from the query string. */
+  | { kind: 'fn'; respond: (query: URLSearchParams) => Behavior };
 
 export const PEOPLE = [
   { name: 'Oleg Kononenko', craft: 'ISS' },
@@ -32,6 +39,41 @@ export function astrosBody(people = PEOPLE, number = people.length): unknown {
 
 export function issNowBody(latitude: unknown = '-44.4759', longitude: unknown = '120.1234', timestamp: unknown = Math.floor(Date.now() / 1000)): unknown {
   return { message: 'success', timestamp, iss_position: { latitude, longitude } };
+}
+
+/** One position as wheretheiss.at gives it (numbers, km and km/h). */
+export function wheretheissPosition(latitude: number, longitude: number, timestamp: number, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'iss',
+    id: 25544,
+    latitude,
+    longitude,
+    altitude: 418.9,
+    velocity: 27580.5,
+    visibility: 'daylight',
+    footprint: 4492.1,
+    timestamp,
+    daynum: 2461005.2,
+    solar_lat: -20.5,
+    solar_lon: 100.2,
+    units: 'kilometers',
+    ...over,
+  };
+}
+
+/** wheretheiss.at answering /positions?timestamps=T with the position at T. */
+export function wheretheissAt(latitude: number, longitude: number, over: Record<string, unknown> = {}): Behavior {
+  return { kind: 'fn', respond: (q) => ({ kind: 'json', body: [wheretheissPosition(latitude, longitude, Number(q.get('timestamps')), over)] }) };
+}
+
+export const CREW = [
+  { id: 1, name: 'Oleg Kononenko', country: 'Russia', agency: 'Roscosmos', position: 'Commander', spacecraft: 'Soyuz MS-25', launched: 1695302400, iss: true },
+  { id: 2, name: 'Tracy Caldwell Dyson', country: 'United States', agency: 'NASA', position: 'Flight Engineer', spacecraft: 'Soyuz MS-25', launched: 1710979200, iss: true },
+  { id: 3, name: 'Li Guangsu', country: 'China', agency: 'CMSA', position: 'Operator', spacecraft: 'Shenzhou 18', launched: 1714060800, iss: false },
+];
+
+export function crewBody(people: unknown[] = CREW, number = people.length): unknown {
+  return { number, iss_expedition: 71, people };
 }
 
 export const FAILURES = {
@@ -48,14 +90,20 @@ export interface FakeApi {
   port: number;
   /** Requests seen per path. */
   counts: Record<string, number>;
+  /** Every request's path and query, in order. */
+  requests: string[];
   /** Sets the behaviours for a path, used in turn; the last one repeats. */
   set(path: string, ...behaviors: Behavior[]): void;
   close(): Promise<void>;
 }
 
-export async function startFakeApi(): Promise<FakeApi> {
+/** The test certificate: give its cert.pem to the CLI as NODE_EXTRA_CA_CERTS. */
+export const TLS_DIR = join(__dirname, '..', '..', '..', 'test', 'support', 'tls');
+
+export async function startFakeApi(opts: { tls?: boolean } = {}): Promise<FakeApi> {
   const scripts = new Map<string, Behavior[]>();
   const counts: Record<string, number> = {};
+  const requests: string[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
 
@@ -134,12 +182,16 @@ export async function startFakeApi(): Promise<FakeApi> {
       case 'delay':
         later(b.ms, () => respond(b.then, req, res));
         return;
+      case 'fn':
+        respond(b.respond(new URL(req.url ?? '/', 'http://x').searchParams), req, res);
+        return;
     }
   };
 
-  const server: Server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     counts[path] = (counts[path] ?? 0) + 1;
+    requests.push(req.url ?? '/');
     const script = scripts.get(path);
     if (!script || script.length === 0) {
       res.writeHead(404).end('no such endpoint');
@@ -147,8 +199,11 @@ export async function startFakeApi(): Promise<FakeApi> {
     }
     const b = script.length > 1 ? script.shift()! : script[0];
     respond(b, req, res);
-  });
-  server.on('connection', (s) => {
+  };
+  const server: Server = opts.tls
+    ? createTlsServer({ cert: readFileSync(join(TLS_DIR, 'cert.pem')), key: readFileSync(join(TLS_DIR, 'key.pem')) }, listener)
+    : createServer(listener);
+  server.on(opts.tls ? 'secureConnection' : 'connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -156,9 +211,10 @@ export async function startFakeApi(): Promise<FakeApi> {
   const port = (server.address() as { port: number }).port;
 
   const api: FakeApi = {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     counts,
+    requests,
     set(path, ...behaviors) {
       scripts.set(path, behaviors);
     },

@@ -1,0 +1,77 @@
+// wheretheiss.at: an independent ISS position (with altitude, velocity and
+// whether it is sunlit), asked for the instant Open Notify gave in this run,
+// so the two positions can be compared: the ISS moves ~7.7 km every second.
+// Opt-in (--cross-check). Its fair use is about one request a second.
+import { METRICS } from '../contract/metrics';
+import { greatCircleKm } from '../lib/geo';
+import { issNow, issNowOf } from './issNow';
+import { defineSource, type Earlier } from './source';
+import { isObject, shown, unixSeconds, ValidationError } from './validate';
+
+/** The ISS's NORAD catalogue number, as wheretheiss.at names satellites. */
+const ISS = 25544;
+
+export interface IssPosition {
+  latitude: number;
+  longitude: number;
+  altitudeKm: number;
+  velocityKmh: number;
+  sunlit: boolean;
+  timestamp: number;
+}
+
+function inRange(obj: Record<string, unknown>, field: string, min: number, max: number, what: string): number {
+  const v = obj[field];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValidationError(`"${field}" must be a number, got ${shown(v)}`);
+  if (v < min || v > max) throw new ValidationError(`"${field}" ${v} is outside ${min}…${max} ${what}`);
+  return v;
+}
+
+export function validateWheretheiss(json: unknown, nowSeconds: number, askedFor?: number): IssPosition {
+  let obj: unknown = json;
+  if (askedFor !== undefined) {
+    // /positions?timestamps=T answers an array, one position per timestamp asked.
+    if (!Array.isArray(json) || json.length !== 1) throw new ValidationError('response must be an array of one position');
+    obj = json[0];
+  }
+  if (!isObject(obj)) throw new ValidationError('response is not a JSON object');
+  if (obj.id !== undefined && obj.id !== ISS) throw new ValidationError(`"id" is ${shown(obj.id)}, not the ISS (${ISS})`);
+  if (obj.units !== undefined && obj.units !== 'kilometers') throw new ValidationError(`"units" is ${shown(obj.units)}, not "kilometers"`);
+  const latitude = inRange(obj, 'latitude', -90, 90, 'degrees');
+  const longitude = inRange(obj, 'longitude', -180, 180, 'degrees');
+  // Wide bounds around the ISS's ~420 km and ~27,600 km/h: a value outside is not the ISS.
+  const altitudeKm = inRange(obj, 'altitude', 150, 2000, 'km');
+  const velocityKmh = inRange(obj, 'velocity', 20_000, 35_000, 'km/h');
+  if (obj.visibility !== 'daylight' && obj.visibility !== 'eclipsed') {
+    throw new ValidationError(`"visibility" must be "daylight" or "eclipsed", got ${shown(obj.visibility)}`);
+  }
+  const timestamp = unixSeconds(obj.timestamp, 'timestamp', nowSeconds);
+  if (askedFor !== undefined && timestamp !== askedFor) throw new ValidationError(`"timestamp" ${timestamp} is not the ${askedFor} asked for`);
+  return { latitude, longitude, altitudeKm, velocityKmh, sunlit: obj.visibility === 'daylight', timestamp };
+}
+
+/** The instant to ask for: Open Notify's in this run, if it gave one. */
+const askedFor = (earlier: Earlier) => issNowOf(earlier)?.timestamp;
+
+export const wheretheiss = defineSource<IssPosition>({
+  name: 'wheretheiss',
+  optIn: true,
+  after: [issNow.name],
+  url(cfg, earlier) {
+    const base = `${cfg.crossCheck!.wheretheissUrl.replace(/\/+$/, '')}/v1/satellites/${ISS}`;
+    const t = askedFor(earlier);
+    return t === undefined ? base : `${base}/positions?timestamps=${t}`;
+  },
+  validate: (json, nowSeconds, earlier) => validateWheretheiss(json, nowSeconds, askedFor(earlier)),
+  fill(data, sink, earlier) {
+    sink.family(METRICS.issAltitude).set(Math.round(data.altitudeKm * 1000 * 1000) / 1000);
+    sink.family(METRICS.issVelocity).set(Math.round((data.velocityKmh / 3.6) * 1000) / 1000);
+    sink.family(METRICS.issSunlit).set(data.sunlit ? 1 : 0);
+    const on = issNowOf(earlier);
+    // Only for the same instant: a second apart they differ by ~7.7 km anyway.
+    if (on && on.timestamp === data.timestamp) {
+      const meters = greatCircleKm(on.latitude, on.longitude, data.latitude, data.longitude) * 1000;
+      sink.family(METRICS.positionError).set(Math.round(meters * 1000) / 1000);
+    }
+  },
+});
