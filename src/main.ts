@@ -1,6 +1,7 @@
 // The whole CLI as a function: argv in, exit code out, so it can run
 // in-process in tests and bin/ stays a few lines.
 import { parseArgs } from './config/cli';
+import { ExitCode } from './config/config';
 import { createLogger } from './lib/log';
 import type { RunDeps } from './modes/pipeline';
 
@@ -39,6 +40,22 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     const { rulesYaml } = require('./contract/rules') as typeof import('./contract/rules');
     io.stdout(rulesYaml(parsed.rules, version));
     return 0;
+  }
+  if (parsed.kind === 'dashboard') {
+    const { dashboard } = require('./contract/dashboard') as typeof import('./contract/dashboard');
+    const text = `${JSON.stringify(dashboard(parsed.dashboard), null, 2)}\n`;
+    if (parsed.output === '-') {
+      io.stdout(text);
+      return ExitCode.ok;
+    }
+    const { writeTextfile } = require('./outputs/textfile') as typeof import('./outputs/textfile');
+    try {
+      await writeTextfile(parsed.output, text);
+      return ExitCode.ok;
+    } catch (err) {
+      io.stderr(`open-notify-exporter: ${(err as Error).message}\n`);
+      return ExitCode.writeFailed;
+    }
   }
   const deps: RunDeps = {
     now: () => Date.now(),

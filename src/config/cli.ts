@@ -5,6 +5,8 @@ import { ExitCode, defaults } from './config';
 import type { Trigger } from '../modes/loop';
 import { OWN_LABELS } from '../contract/metrics';
 import type { PushConfig } from '../modes/push';
+import type { DashboardConfig } from '../contract/dashboard';
+import { DASHBOARD_DEFAULTS } from '../contract/dashboard';
 import type { RulesConfig } from '../contract/rules';
 import { RULE_DEFAULTS } from '../contract/rules';
 import type { ScheduleConfig } from '../modes/schedule';
@@ -16,6 +18,7 @@ export type Parsed =
   | { kind: 'exit'; code: number }
   | { kind: 'once'; run: RunConfig; log: LogConfig }
   | { kind: 'rules'; rules: RulesConfig }
+  | { kind: 'dashboard'; dashboard: DashboardConfig; output: string }
   | { kind: 'schedule'; schedule: ScheduleConfig; log: LogConfig }
   | { kind: 'serve'; serve: ServeConfig; log: LogConfig }
   | { kind: 'push'; push: PushConfig; log: LogConfig };
@@ -81,6 +84,20 @@ function parseRefresh(text: string): Trigger {
     return { everyMs: ms };
   }
   return { cron: checked('cron', text) };
+}
+
+/** `job="node"`, `job="node",env=~"prod|lab"`: PromQL label matchers, without the braces. */
+function parseSelector(text: string): string {
+  const matcher = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*`;
+  if (text.trim() !== '' && !new RegExp(`^${matcher}(,${matcher})*$`).test(text)) {
+    throw new Error('expected label matchers such as job="node" or job="node",env=~"prod|lab"');
+  }
+  return text.trim();
+}
+
+function parseTextfileName(v: string): string {
+  if (!/^[^/\\"]+\.prom$/.test(v)) throw new Error('expected a file name ending in .prom, without a directory');
+  return v;
 }
 
 function parseName(text: string): string {
@@ -218,7 +235,7 @@ function toCollect(o: CollectOpts, cmd: Command): { collect: CollectConfig; log:
 }
 
 /** Kept in step with addSubcommands by a test (cli.test.ts, --help). */
-const COMMANDS = ['schedule', 'serve', 'push', 'rules'];
+const COMMANDS = ['schedule', 'serve', 'push', 'rules', 'dashboard'];
 
 export function parseArgs(argv: readonly string[], io: CliIo, version: string): Parsed {
   let result: Parsed = { kind: 'exit', code: ExitCode.ok };
@@ -339,10 +356,11 @@ after a signal, 2 for a usage error (a bad cron expression or time zone,
       `
 Endpoints: /metrics (the last refresh, rendered once and cached: scrapes never
 reach the API), /healthz (200 while the last refresh got valid data from at
-least one endpoint, 503 otherwise), / (a page linking /metrics).
+least one endpoint, 503 otherwise), / (the landing page: the ISS on a world
+map, the people in space, each endpoint's health; no JavaScript).
 The API asks for no more than one request every 5 s; the default refresh is 15s.
-Exit codes: 0 after SIGTERM, SIGINT or SIGHUP, 2 for a usage error or an address that
-cannot be listened on (in use, not local).
+Exit codes: 0 after SIGTERM, SIGINT or SIGHUP, 2 for a usage error or an
+address that cannot be listened on (in use, not local).
 `,
     )
     .action((opts: CollectOpts & { listen: Listen; refresh: Trigger; processMetrics?: boolean }, cmd: Command) => {
@@ -384,12 +402,7 @@ in the log line).
     .addOption(
       new Option('--textfile-name <name>', 'file name of the output in the textfile directory')
         .default(RULE_DEFAULTS.textfileName)
-        .argParser(
-          arg((v) => {
-            if (!/^[^/\\"]+\.prom$/.test(v)) throw new Error('expected a file name ending in .prom, without a directory');
-            return v;
-          }),
-        ),
+        .argParser(arg(parseTextfileName)),
     )
     .addOption(new Option('--cross-check', 'also the alerts on the cross-check data: IssPositionWrong, PeopleCountWrong (env: OPEN_NOTIFY_CROSS_CHECK=1|true)'))
     .addOption(
@@ -417,4 +430,38 @@ in the log line).
       },
     );
 
+
+  program
+    .command('dashboard')
+    .description('print a Grafana dashboard (JSON) for this exporter, built from its metric contract')
+    .addOption(new Option('-o, --output <file>', 'write it to this file instead of standard output').default('-').argParser(arg(parseOutput)))
+    .addOption(new Option('--title <title>', 'dashboard title').default(DASHBOARD_DEFAULTS.title))
+    .addOption(
+      new Option('--uid <uid>', 'dashboard uid, stable across imports (1-40 of A-Z a-z 0-9 - _)')
+        .default(DASHBOARD_DEFAULTS.uid)
+        .argParser(
+          arg((v) => {
+            if (!/^[A-Za-z0-9_-]{1,40}$/.test(v)) throw new Error('expected 1 to 40 characters of A-Z a-z 0-9 - _');
+            return v;
+          }),
+        ),
+    )
+    .addOption(new Option('--selector <matchers>', 'label matchers added to every query, e.g. job="node"').default('', 'none').argParser(arg(parseSelector)))
+    .addOption(new Option('--textfile-name <name>', 'file name of the output in the textfile directory').default(DASHBOARD_DEFAULTS.textfileName).argParser(arg(parseTextfileName)))
+    .addOption(new Option('--cross-check', 'also the panels on the cross-check data (env: OPEN_NOTIFY_CROSS_CHECK=1|true)'))
+    .addHelpText(
+      'after',
+      `
+The data source is a template variable (type datasource, Prometheus), so the
+same JSON can be imported in the UI or provisioned from a file. Exit codes: 0,
+2 for a usage error, 3 if --output cannot be written.
+`,
+    )
+    .action((o: CrossCheckOpt & { output: string; title: string; uid: string; selector: string; textfileName: string }, cmd: Command) => {
+      set({
+        kind: 'dashboard',
+        output: o.output,
+        dashboard: { title: o.title, uid: o.uid, selector: o.selector, textfileName: o.textfileName, crossCheck: crossCheckOn(o, cmd) },
+      });
+    });
 }

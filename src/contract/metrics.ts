@@ -34,6 +34,8 @@ export const METRICS = {
   issAltitude: spec('open_notify_iss_altitude_meters', 'gauge', [], 'Altitude of the ISS above the Earth, from wheretheiss.at (--cross-check).'),
   issVelocity: spec('open_notify_iss_velocity_meters_per_second', 'gauge', [], 'Speed of the ISS, from wheretheiss.at (--cross-check).'),
   issSunlit: spec('open_notify_iss_sunlit', 'gauge', [], '1 while the ISS is in daylight, 0 while it is eclipsed, from wheretheiss.at (--cross-check).'),
+  referenceLatitude: spec('open_notify_iss_reference_latitude_degrees', 'gauge', [], 'Latitude of the ISS from wheretheiss.at, for the same timestamp as iss-now.json when it gave one (--cross-check).'),
+  referenceLongitude: spec('open_notify_iss_reference_longitude_degrees', 'gauge', [], 'Longitude of the ISS from wheretheiss.at, for the same timestamp as iss-now.json when it gave one (--cross-check).'),
   positionError: spec('open_notify_iss_position_error_meters', 'gauge', [], "Great-circle distance between Open Notify's ISS position and wheretheiss.at's for the same timestamp (--cross-check)."),
   peopleReference: spec('open_notify_people_in_space_reference', 'gauge', [], 'Number of people in space per the independent crew source, to check astros.json against (--cross-check).'),
   // One series per source (endpoint): how fetching it went.

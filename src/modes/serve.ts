@@ -5,6 +5,7 @@ import type { CollectConfig } from '../config/config';
 import { ExitCode } from '../config/config';
 import { monotonicMs } from '../lib/clock';
 import { ListenError, startMetricsServer, type Listen, type MetricsServer } from '../outputs/metricsServer';
+import { renderPage } from '../outputs/page';
 import { enabledSources } from '../sources/table';
 import { runLoop, type Signals, type Trigger } from './loop';
 import { finish, loadState, produce, summarize, type Memory, type RunDeps } from './pipeline';
@@ -44,15 +45,21 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
     log.warn('refresh is faster than the API asks for (at most one request every 5 s)');
   }
 
+  // The page reloads itself at the refresh interval; for a cron refresh, every minute.
+  const refreshSeconds = 'everyMs' in cfg.refresh ? Math.max(1, Math.round(cfg.refresh.everyMs / 1000)) : 60;
+
   const refresh = async (): Promise<void> => {
     const started = monotonicMs();
     const prev = await loadState(memory, log, endpoints);
     const p = await produce(cfg, deps, prev);
     memory.state = p.state;
     const summary = summarize(p.collection);
+    const page = renderPage({ collection: p.collection, state: p.state, now: deps.now() / 1000, refreshSeconds, version: deps.version });
     server.publish({
       text: p.text,
       gzip: zlib.gzipSync(p.text),
+      page,
+      pageGzip: zlib.gzipSync(page),
       // Healthy while at least one endpoint gave valid data.
       healthy: summary.failed.length < p.collection.results.length,
       reasons: summary.failed.map((e) => `${e}: ${summary.fields[e]}`).join('; '),

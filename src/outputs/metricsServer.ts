@@ -4,6 +4,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/log';
+import { PAGE_CSP } from './page';
 
 export interface Listen {
   /** Undefined: every interface. */
@@ -21,14 +22,16 @@ export interface Snapshot {
   healthy: boolean;
   /** Why not healthy, for /healthz. */
   reasons: string;
+  /** The landing page, and gzipped. */
+  page: string;
+  pageGzip: Buffer;
 }
 
-const INDEX = `<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>open-notify-exporter</title></head>
-<body><h1>open-notify-exporter</h1>
-<p>People in space and the ISS position from the Open Notify API, as Prometheus metrics.</p>
-<p><a href="/metrics">/metrics</a> · <a href="/healthz">/healthz</a></p>
-</body></html>
+/** Before the first refresh: nothing to show yet. */
+const WAITING = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2"><title>open-notify-exporter</title></head>
+<body><h1>open-notify-exporter</h1><p>The first refresh has not finished yet.</p>
+<p><a href="/metrics">/metrics</a> · <a href="/healthz">/healthz</a></p></body></html>
 `;
 
 const LISTEN_ERRORS: Record<string, string> = {
@@ -93,7 +96,12 @@ export async function startMetricsServer(listen: Listen, log: Logger, processReg
       res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
-    if (path === '/') return send(200, 'text/html; charset=utf-8', INDEX);
+    if (path === '/') {
+      const page = { 'content-security-policy': PAGE_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', vary: 'Accept-Encoding' };
+      if (!snapshot) return send(200, 'text/html; charset=utf-8', WAITING, page);
+      if (acceptsGzip(req.headers['accept-encoding'])) return send(200, 'text/html; charset=utf-8', snapshot.pageGzip, { ...page, 'content-encoding': 'gzip' });
+      return send(200, 'text/html; charset=utf-8', snapshot.page, page);
+    }
     if (path === '/healthz') {
       if (snapshot?.healthy) return send(200, 'text/plain; charset=utf-8', 'ok\n');
       return send(503, 'text/plain; charset=utf-8', snapshot ? `unhealthy: ${snapshot.reasons}\n` : 'no refresh finished yet\n');

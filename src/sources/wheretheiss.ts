@@ -67,6 +67,8 @@ export const wheretheiss = defineSource<IssPosition>({
     sink.family(METRICS.issAltitude).set(Math.round(data.altitudeKm * 1000 * 1000) / 1000);
     sink.family(METRICS.issVelocity).set(Math.round((data.velocityKmh / 3.6) * 1000) / 1000);
     sink.family(METRICS.issSunlit).set(data.sunlit ? 1 : 0);
+    sink.family(METRICS.referenceLatitude).set(data.latitude);
+    sink.family(METRICS.referenceLongitude).set(data.longitude);
     const on = issNowOf(earlier);
     // Only for the same instant: a second apart they differ by ~7.7 km anyway.
     if (on && on.timestamp === data.timestamp) {

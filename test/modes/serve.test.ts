@@ -104,6 +104,14 @@ describe('serve', () => {
     const index = await getText(`${url}/`);
     assert.equal(index.status, 200);
     assert.match(index.body, /<a href="\/metrics">/);
+    // The landing page: cached HTML with a strict CSP, small, gzipped when asked.
+    const page = await rawGet(`${url}/`, { 'accept-encoding': 'gzip' });
+    assert.equal(page.encoding, 'gzip');
+    const html = gunzipSync(page.body).toString('utf8');
+    assert.equal(html, index.body);
+    assert.ok(html.length < 150_000 && page.body.length < 40_000, `${html.length} bytes, ${page.body.length} gzipped`);
+    assert.match(html, /<svg viewBox="0 0 360 180"/);
+    assert.match(html, /<meta http-equiv="refresh" content="3600">/);
     assert.equal((await getText(`${url}/nope`)).status, 404);
     assert.equal((await getText(`${url}/metrics/x`)).status, 404);
     assert.equal(await request(`${url}/metrics`, 'POST'), 405);
@@ -175,8 +183,11 @@ describe('serve', () => {
 
   it('SIGTERM waits for a refresh in flight and still exits 0', async (t) => {
     const { cli } = await startServe(t, ['--refresh', '1s', '--timeout', '10s']);
+    const seen = api.counts['/astros.json'] ?? 0;
     api.set('/astros.json', { kind: 'delay', ms: 1500, then: { kind: 'json', body: astrosBody() } });
-    await sleep(1300);
+    // The next refresh's request has reached the API and waits there: a refresh is in flight.
+    await waitFor('a refresh in flight', () => ((api.counts['/astros.json'] ?? 0) > seen ? true : undefined), 10_000);
+    await sleep(200);
     cli.child.kill('SIGTERM');
     const r = await cli.result;
     assert.equal(r.code, 0, r.stderr);

@@ -1,12 +1,13 @@
 // Our users never read the .prom file; node_exporter and Prometheus do.
 // These tests hand our output to the real programs and read it back.
 import { strict as assert } from 'node:assert';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Sample } from '../../src/contract/previous';
-import { FAILURES, astrosBody, issNowBody, startFakeApi, type FakeApi } from '../support/fakeOpenNotify';
-import { parse, requireBinary, runCli, tempDir, valueOf } from '../support/helpers';
+import { dashboard, DASHBOARD_DEFAULTS, queries } from '../../src/contract/dashboard';
+import { FAILURES, astrosBody, crewBody, issNowBody, PEOPLE, startFakeApi, TLS_DIR, wheretheissAt, type FakeApi } from '../support/fakeOpenNotify';
+import { parse, requireBinary, runCli, startCli, tempDir, valueOf } from '../support/helpers';
 import { freePort, getText, startPeer, waitFor, type Peer } from '../support/peers';
 
 let api: FakeApi;
@@ -101,7 +102,6 @@ describe('Prometheus end to end', () => {
     if (!bin) return;
     const dir = tempDir(t);
     const textDir = join(dir, 'textfile');
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(textDir);
     api.set('/astros.json', { kind: 'json', body: astrosBody() });
     api.set('/iss-now.json', { kind: 'json', body: issNowBody('12.3456', '-98.7654') });
@@ -157,5 +157,75 @@ describe('Prometheus end to end', () => {
     const alerts = groups.flatMap((g) => g.rules);
     assert.equal(alerts.length, 6);
     for (const a of alerts) assert.notEqual(a.health, 'err', a.name);
+  });
+});
+
+describe('the dashboard against a real Prometheus', () => {
+  it("every panel's query returns data of the expected shape, for node_exporter's textfile and for serve", async (t) => {
+    const bin = requireBinary(t, 'prometheus', 'prometheus');
+    if (!bin) return;
+    const wti = await startFakeApi({ tls: true });
+    t.after(() => wti.close());
+    wti.set('/v1/satellites/25544/positions', wheretheissAt(-44.43, 120.1822));
+    api.set('/crew.json', { kind: 'json', body: crewBody() });
+    api.set('/astros.json', { kind: 'json', body: astrosBody() });
+    api.set('/iss-now.json', { kind: 'json', body: issNowBody() });
+    const env = { NODE_EXTRA_CA_CERTS: join(TLS_DIR, 'cert.pem') };
+    const cross = ['--cross-check', '--api-url', api.url, '--wheretheiss-url', wti.url, '--crew-url', `${api.url}/crew.json`];
+
+    // Textfile mode: two one-shot runs, so the counters have moved.
+    const dir = tempDir(t);
+    const textDir = join(dir, 'textfile');
+    mkdirSync(textDir);
+    for (let i = 0; i < 2; i++) assert.equal((await runCli([...cross, '-o', join(textDir, 'open_notify.prom')], { env })).code, 0);
+    const ne = await nodeExporter(t, textDir);
+    if (!ne) return;
+    // serve, refreshed every second.
+    const serve = startCli(['serve', ...cross, '--listen', '127.0.0.1:0', '--refresh', '1s'], { env, killAfterMs: 120_000 });
+    t.after(() => {
+      if (serve.child.exitCode === null) serve.child.kill('SIGKILL');
+    });
+    const servePort = await waitFor('serve to listen', () => /listen=127\.0\.0\.1:(\d+)/.exec(serve.stderr())?.[1], 10_000);
+
+    const targets = { node: ne.url.replace('http://', ''), open_notify: `127.0.0.1:${servePort}` };
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      ['global:', '  scrape_interval: 1s', 'scrape_configs:', ...Object.entries(targets).flatMap(([job, target]) => [`  - job_name: ${job}`, '    static_configs:', `      - targets: ['${target}']`]), ''].join('\n'),
+    );
+    const port = await freePort();
+    const prom = await startPeer(t, bin, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], port, '/-/ready');
+    type Series = { metric: Record<string, string>; value: [number, string] };
+    const query = async (q: string): Promise<Series[]> => {
+      const res = await getText(`${prom.url}/api/v1/query?query=${encodeURIComponent(q)}`);
+      const body = JSON.parse(res.body) as { status: string; error?: string; data: { result: Series[] } };
+      assert.equal(body.status, 'success', `${q}: ${body.error ?? ''}`);
+      return body.data.result;
+    };
+    // Rates need a few samples of both targets, and serve's counters a few refreshes.
+    await waitFor('a few scrapes of both targets', async () => ((await query('count_over_time(open_notify_runs_total[1m]) >= 4')).length === 2 ? true : undefined), 60_000);
+
+    const d = dashboard({ ...DASHBOARD_DEFAULTS, crossCheck: true });
+    const checked: string[] = [];
+    for (const [job, instance] of Object.entries(targets)) {
+      for (const { panel, target } of queries(d)) {
+        // Grafana's variables, as Grafana would substitute them.
+        const expr = target.expr.replaceAll('$__rate_interval', '1m').replaceAll('$instance', instance.replace(/\./g, '\\\\.'));
+        const textfileOnly = expr.includes('node_textfile_mtime_seconds');
+        const result = await query(expr);
+        const what = `${job}: ${panel.title}: ${target.expr}`;
+        if (textfileOnly && job !== 'node') {
+          assert.equal(result.length, 0, `${what} (serve has no textfile)`);
+          continue;
+        }
+        if (panel.type === 'geomap') assert.equal(result.length, 1, `${what}: one series for the map`);
+        else if (panel.type === 'table') assert.equal(result.length, PEOPLE.length, `${what}: one series per person`);
+        else assert.ok(result.length >= 1, `${what}: no data`);
+        for (const s of result) assert.equal(s.metric.instance ?? instance, instance, what);
+        checked.push(what);
+      }
+    }
+    process.stderr.write(`# dashboard: ${checked.length} panel queries answered with data by Prometheus\n`);
+    assert.ok(checked.length >= 40, String(checked.length));
+    serve.child.kill('SIGTERM');
   });
 });
