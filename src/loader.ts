@@ -11,7 +11,8 @@ import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import type * as Main from './main';
 
-const BUNDLE = join(__dirname, '..', 'open-notify-exporter.js');
+// This file is built to dist/loader.js, beside the bundle.
+const BUNDLE = join(__dirname, 'open-notify-exporter.js');
 const CACHE = `${BUNDLE.slice(0, -3)}.cache`;
 
 function compile(cachedData?: Buffer): { script: Script; exports: typeof Main } {
@@ -62,4 +63,30 @@ export async function makeCache(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   writeFileSync(CACHE, script.createCachedData());
+}
+
+/**
+ * An error that escaped main(): a bug. Its stack names the bundle's
+ * minified positions; they are mapped back to src/*.ts through the source
+ * map esbuild writes beside the bundle, read only now, so a normal start
+ * pays nothing for it (node --enable-source-maps would parse it at every
+ * start).
+ */
+export function internalError(err: unknown): string {
+  const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  let mapped = stack;
+  try {
+    const { SourceMap } = require('node:module') as { SourceMap: new (payload: object) => { findEntry(line: number, column: number): { originalSource?: string; originalLine?: number; originalColumn?: number } } };
+    const map = new SourceMap(JSON.parse(readFileSync(`${BUNDLE}.map`, 'utf8')) as object);
+    const escaped = BUNDLE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    mapped = stack.replace(new RegExp(`${escaped}:(\\d+):(\\d+)`, 'g'), (whole, line: string, column: string) => {
+      const e = map.findEntry(Number(line) - 1, Number(column) - 1);
+      if (!e.originalSource) return whole;
+      const source = e.originalSource.replace(/^(\.\.\/)+/, '');
+      return `${source}:${(e.originalLine ?? 0) + 1}:${(e.originalColumn ?? 0) + 1}`;
+    });
+  } catch {
+    // No map (a build without one): the stack as it is.
+  }
+  return `open-notify-exporter: internal error, a bug (exit 70); please report it with this:\n${mapped}\n`;
 }

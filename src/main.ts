@@ -41,6 +41,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     io.stdout(rulesYaml(parsed.rules, version));
     return 0;
   }
+  if (parsed.kind === 'healthcheck') {
+    const { runHealthcheck } = require('./modes/healthcheck') as typeof import('./modes/healthcheck');
+    return runHealthcheck(parsed.healthcheck, version, io.stderr);
+  }
   if (parsed.kind === 'dashboard') {
     const { dashboard } = require('./contract/dashboard') as typeof import('./contract/dashboard');
     const text = `${JSON.stringify(dashboard(parsed.dashboard), null, 2)}\n`;

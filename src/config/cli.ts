@@ -9,6 +9,7 @@ import type { DashboardConfig } from '../contract/dashboard';
 import { DASHBOARD_DEFAULTS } from '../contract/dashboard';
 import type { RulesConfig } from '../contract/rules';
 import { RULE_DEFAULTS } from '../contract/rules';
+import type { HealthcheckConfig } from '../modes/healthcheck';
 import type { ScheduleConfig } from '../modes/schedule';
 import type { Listen } from '../outputs/metricsServer';
 import type { ServeConfig } from '../modes/serve';
@@ -19,6 +20,7 @@ export type Parsed =
   | { kind: 'once'; run: RunConfig; log: LogConfig }
   | { kind: 'rules'; rules: RulesConfig }
   | { kind: 'dashboard'; dashboard: DashboardConfig; output: string }
+  | { kind: 'healthcheck'; healthcheck: HealthcheckConfig }
   | { kind: 'schedule'; schedule: ScheduleConfig; log: LogConfig }
   | { kind: 'serve'; serve: ServeConfig; log: LogConfig }
   | { kind: 'push'; push: PushConfig; log: LogConfig };
@@ -235,7 +237,7 @@ function toCollect(o: CollectOpts, cmd: Command): { collect: CollectConfig; log:
 }
 
 /** Kept in step with addSubcommands by a test (cli.test.ts, --help). */
-const COMMANDS = ['schedule', 'serve', 'push', 'rules', 'dashboard'];
+const COMMANDS = ['schedule', 'serve', 'push', 'rules', 'dashboard', 'healthcheck'];
 
 export function parseArgs(argv: readonly string[], io: CliIo, version: string): Parsed {
   let result: Parsed = { kind: 'exit', code: ExitCode.ok };
@@ -463,5 +465,25 @@ same JSON can be imported in the UI or provisioned from a file. Exit codes: 0,
         output: o.output,
         dashboard: { title: o.title, uid: o.uid, selector: o.selector, textfileName: o.textfileName, crossCheck: crossCheckOn(o, cmd) },
       });
+    });
+
+  program
+    .command('healthcheck')
+    .description("ask a running serve for /healthz: exit 0 if healthy, 1 if not (a container's HEALTHCHECK)")
+    .addOption(
+      new Option('--listen <[host]:port>', 'the address serve listens on').env('OPEN_NOTIFY_LISTEN').default(parseListen(':8899'), ':8899').argParser(arg(parseListen)),
+    )
+    .addOption(new Option('--timeout <duration>', 'deadline for the answer').default(parseDuration('2s'), '2s').argParser(arg(parseDuration)))
+    .addHelpText(
+      'after',
+      `
+It asks http://127.0.0.1:<port>/healthz (or the host --listen names) and prints
+nothing when healthy; otherwise one line on stderr saying why. For textfile
+mode (the one-shot or schedule) there is no /healthz: watch the file's age
+instead (alert OpenNotifyTextfileStale).
+`,
+    )
+    .action((o: { listen: Listen; timeout: number }) => {
+      set({ kind: 'healthcheck', healthcheck: { listen: o.listen, timeoutMs: o.timeout } });
     });
 }

@@ -47,10 +47,10 @@ describe('usage errors', () => {
   it('a mistyped command word is named as such; --help lists exactly the known commands', async () => {
     let r = await runCli(['shedule']);
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "open-notify-exporter: error: unknown command 'shedule' (commands: schedule, serve, push, rules, dashboard)\n");
+    assert.equal(r.stderr, "open-notify-exporter: error: unknown command 'shedule' (commands: schedule, serve, push, rules, dashboard, healthcheck)\n");
     r = await runCli(['--help']);
     const listed = r.stdout.split('Commands:\n')[1].split('\n\n')[0].split('\n').map((l) => /^ {2}(\S+) /.exec(l)?.[1]).filter(Boolean);
-    assert.deepEqual(listed, ['schedule', 'serve', 'push', 'rules', 'dashboard', 'help']);
+    assert.deepEqual(listed, ['schedule', 'serve', 'push', 'rules', 'dashboard', 'healthcheck', 'help']);
   });
 
   it('a reader closing the pipe early is not a crash', () => {

@@ -27,6 +27,8 @@ export interface CliOptions {
   /** Prefix for the command, e.g. ['setpriv', '--reuid=nobody', ...]. */
   wrapper?: string[];
   umask?: string;
+  /** Another executable of the CLI than this checkout's bin/ (an installed package), run as is. */
+  command?: string;
 }
 
 /** Environment without any OPEN_NOTIFY_* the developer may have set. */
@@ -54,8 +56,8 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
 /** Starts the CLI and hands back the child, for tests that signal it mid-run. */
 export function startCli(args: string[], opts: CliOptions = {}): RunningCli {
   const started = performance.now();
-  let cmd = process.execPath;
-  let argv = [BIN, ...args];
+  let cmd = opts.command ?? process.execPath;
+  let argv = opts.command ? [...args] : [BIN, ...args];
   if (opts.umask) {
     argv = ['-c', `umask ${opts.umask} && exec "$0" "$@"`, process.execPath, BIN, ...args];
     cmd = '/bin/sh';

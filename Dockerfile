@@ -1,0 +1,53 @@
+# open-notify-exporter as a container: `serve` on :8899 by default, as the
+# seed's exporter.py, or the one-shot / `schedule` writing into a mounted
+# node_exporter textfile directory.
+#   docker build -t open-notify-exporter .
+#   docker run -p 8899:8899 open-notify-exporter
+#
+# The official Node.js image, 24 (LTS): the newest line CI tests on every
+# run (Node 20 is past its end of life); bookworm-slim is Debian 12 without
+# extras. Every stage uses it, so the code cache made in the build stage is
+# valid for the Node.js that runs it.
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+# Behind a TLS-intercepting proxy npm needs the proxy's CA: pass its path
+# with --build-arg NODE_EXTRA_CA_CERTS=... and mount the file there
+# (podman build -v ca.crt:/path:ro). Build stage only; the image has none.
+ARG NODE_EXTRA_CA_CERTS
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json LICENSE ./
+COPY bin ./bin
+COPY src ./src
+# The bundle, its source map and its code cache (npm run build), then only
+# the production dependencies: the bundle holds everything but node-cron.
+RUN npm run build \
+ && npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
+ && npm cache clean --force
+
+FROM ${NODE_IMAGE}
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="open-notify-exporter" \
+      org.opencontainers.image.description="People in space and the ISS position from the Open Notify API as Prometheus metrics: serve /metrics, or write node_exporter's textfile atomically" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.source="https://github.com/open-notify-exporter/open-notify-exporter"
+WORKDIR /app
+COPY --from=build /src/package.json /src/LICENSE ./
+COPY --from=build /src/bin ./bin
+COPY --from=build /src/dist/loader.js /src/dist/open-notify-exporter.js /src/dist/open-notify-exporter.js.map /src/dist/open-notify-exporter.cache ./dist/
+COPY --from=build /src/node_modules ./node_modules
+# A numeric, non-root user (Kubernetes' runAsNonRoot accepts it), owning
+# nothing in the image: the root file system may be read-only. In textfile
+# mode the mounted directory must be writable by this UID.
+USER 65532:65532
+ENV NODE_ENV=production
+EXPOSE 8899
+# No curl in the image: the CLI asks serve's /healthz itself.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 CMD ["node", "/app/bin/open-notify-exporter", "healthcheck"]
+# node is PID 1: serve and schedule handle SIGTERM and SIGINT themselves
+# (docker stop, Ctrl-C in docker run -it) and exit 0.
+ENTRYPOINT ["node", "/app/bin/open-notify-exporter"]
+CMD ["serve", "--listen", ":8899"]

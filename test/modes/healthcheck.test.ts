@@ -1,0 +1,49 @@
+// `healthcheck` against a running serve, as the container's HEALTHCHECK runs it.
+import { strict as assert } from 'node:assert';
+import { beforeEach, describe, it } from 'node:test';
+import { healthzUrl } from '../../src/modes/healthcheck';
+import { FAILURES, type FakeApi } from '../support/fakeOpenNotify';
+import { runCli, startCli, useFakeApi } from '../support/helpers';
+import { freePort, getText, waitFor } from '../support/peers';
+
+const fake = useFakeApi();
+let api: FakeApi;
+beforeEach(() => {
+  api = fake();
+});
+
+describe('healthcheck', () => {
+  it('asks loopback for a wildcard listen address, the host otherwise', () => {
+    assert.equal(healthzUrl({ port: 8899 }), 'http://127.0.0.1:8899/healthz');
+    assert.equal(healthzUrl({ host: '0.0.0.0', port: 1 }), 'http://127.0.0.1:1/healthz');
+    assert.equal(healthzUrl({ host: '::', port: 1 }), 'http://127.0.0.1:1/healthz');
+    assert.equal(healthzUrl({ host: '::1', port: 9 }), 'http://[::1]:9/healthz');
+    assert.equal(healthzUrl({ host: 'localhost', port: 9 }), 'http://localhost:9/healthz');
+  });
+
+  it('exit 0 and silent while serve is healthy; exit 1 with the reason when not; exit 1 when nothing listens', async (t) => {
+    const port = await freePort();
+    const cli = startCli(['serve', '--api-url', api.url, '--listen', `127.0.0.1:${port}`, '--refresh', '1s', '--retries', '0'], { killAfterMs: 60_000 });
+    t.after(() => {
+      if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+    });
+    await waitFor('the first refresh', async () => ((await getText(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200 ? true : undefined), 10_000);
+    let r = await runCli(['healthcheck', '--listen', `127.0.0.1:${port}`]);
+    assert.deepEqual([r.code, r.stdout, r.stderr], [0, '', '']);
+    // The same address from the environment, as serve takes it.
+    r = await runCli(['healthcheck'], { env: { OPEN_NOTIFY_LISTEN: `:${port}` } });
+    assert.equal(r.code, 0, r.stderr);
+
+    api.set('/astros.json', FAILURES.unavailable);
+    api.set('/iss-now.json', FAILURES.unavailable);
+    await waitFor('serve to turn unhealthy', async () => ((await getText(`http://127.0.0.1:${port}/healthz`)).status === 503 ? true : undefined), 10_000);
+    r = await runCli(['healthcheck', '--listen', `127.0.0.1:${port}`]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^open-notify-exporter healthcheck: http:\/\/127\.0\.0\.1:\d+\/healthz: HTTP 503: unhealthy: astros: error: HTTP 503/);
+    cli.child.kill('SIGTERM');
+    await cli.result;
+    r = await runCli(['healthcheck', '--listen', `127.0.0.1:${port}`, '--timeout', '1s']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /healthz: connection refused \(within 1s\)\n$/);
+  });
+});
