@@ -37,13 +37,15 @@ LABEL org.opencontainers.image.title="open-notify-exporter" \
 WORKDIR /app
 COPY --from=build /src/package.json /src/LICENSE ./
 COPY --from=build /src/bin ./bin
-COPY --from=build /src/dist/loader.js /src/dist/open-notify-exporter.js /src/dist/open-notify-exporter.js.map /src/dist/open-notify-exporter.cache ./dist/
+COPY --from=build /src/dist/loader.js /src/dist/open-notify-exporter.js /src/dist/open-notify-exporter.js.map /src/dist/open-notify-exporter.cache /src/dist/land-110m.svgpath ./dist/
 COPY --from=build /src/node_modules ./node_modules
 # A numeric, non-root user (Kubernetes' runAsNonRoot accepts it), owning
 # nothing in the image: the root file system may be read-only. In textfile
 # mode the mounted directory must be writable by this UID.
 USER 65532:65532
-ENV NODE_ENV=production
+# As the systemd scheduler unit: a small young generation and no JIT keep
+# a long-running serve or schedule small (npm run bench, daemons).
+ENV NODE_ENV=production NODE_OPTIONS="--max-semi-space-size=1 --jitless"
 EXPOSE 8899
 # No curl in the image: the CLI asks serve's /healthz itself.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 CMD ["node", "/app/bin/open-notify-exporter", "healthcheck"]

@@ -17,7 +17,8 @@ export interface BuildMeta {
 }
 
 // Deep imports: prom-client's index also loads cluster, Pushgateway and
-// default-metrics code (~50 ms, ~12 MiB) that a one-shot never uses.
+// default-metrics code that a one-shot never uses (on a bare node: the
+// index +21 ms and +11.4 MiB, these three modules +2.2 ms and +0.6 MiB).
 function promClient(): { Registry: typeof RegistryT; Gauge: typeof GaugeT; Counter: typeof CounterT } {
   return {
     Registry: require('prom-client/lib/registry') as typeof RegistryT,

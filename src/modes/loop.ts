@@ -1,5 +1,6 @@
 // The refresh loop shared by `schedule` and `serve`: a job on a node-cron
 // expression or a fixed interval, never two at once, stopped by signals.
+import { collectBetweenRuns } from '../lib/gc';
 import type { Logger } from '../lib/log';
 
 export type Trigger = { cron: string; timezone?: string } | { everyMs: number };
@@ -112,6 +113,7 @@ export function runLoop(trigger: Trigger, job: () => Promise<void>, o: LoopOptio
       .catch((err: unknown) => log.error('run failed unexpectedly', { error: err instanceof Error ? err.message : String(err) }))
       .finally(() => {
         inFlight = undefined;
+        collectBetweenRuns();
       });
     inFlight = run;
     return run;

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { RunConfig } from '../config/config';
 import { ExitCode } from '../config/config';
 import { monotonicMs } from '../lib/clock';
-import { resolveOutput, WriteError, writeTextfile, type Output } from '../outputs/textfile';
+import { resolveOutput, sweepLeftovers, WriteError, writeTextfile, type Output } from '../outputs/textfile';
 import { enabledSources } from '../sources/table';
 import { finish, loadState, produce, summarize, type Memory, type RunDeps } from './pipeline';
 
@@ -16,7 +16,7 @@ export async function runOnce(cfg: RunConfig, deps: RunDeps, memory: Memory = {}
   if (cfg.output !== STDOUT) {
     // Before any fetch or read: a device, FIFO or socket at the output path is refused untouched.
     try {
-      output = await resolveOutput(cfg.output);
+      output = resolveOutput(cfg.output);
     } catch (err) {
       deps.log.error(err instanceof WriteError ? err.message : `cannot write ${cfg.output}: ${String(err)}`, { output: cfg.output });
       return ExitCode.writeFailed;
@@ -24,6 +24,8 @@ export async function runOnce(cfg: RunConfig, deps: RunDeps, memory: Memory = {}
   }
   const endpoints = enabledSources(cfg.fetch).map((s) => s.name);
   const prev = loadState(memory, deps.log, endpoints, output?.target);
+  // Leftovers of killed runs are swept while the fetches are in flight.
+  const sweeping = output ? sweepLeftovers(output.target) : undefined;
   const { collection, state, text } = await produce(cfg, deps, prev);
   memory.state = state;
 
@@ -33,7 +35,7 @@ export async function runOnce(cfg: RunConfig, deps: RunDeps, memory: Memory = {}
     if (!output) {
       await deps.writeStdout(text);
     } else {
-      const result = await writeTextfile(output, text);
+      const result = await writeTextfile(output, text, sweeping);
       if (result.path !== resolve(cfg.output)) target = result.path;
       for (const f of result.swept) deps.log.warn('removed a temp file left by an interrupted run', { file: f });
     }

@@ -1,6 +1,8 @@
 // The scheduler's code path run N times in one process (runOnce with the
-// state kept in memory), for RSS growth and CPU per cycle.
+// state kept in memory, and the refresh loop's collection between runs),
+// for RSS growth and CPU per cycle.
 // Usage: node --expose-gc soak.js BASE_URL OUTPUT CYCLES
+import { collectBetweenRuns } from '../../src/lib/gc';
 import { createLogger } from '../../src/lib/log';
 import { runOnce } from '../../src/modes/once';
 import type { Memory } from '../../src/modes/pipeline';
@@ -34,6 +36,8 @@ async function soak(base: string, output: string, cycles: number): Promise<void>
     }
     const code = await runOnce(cfg, deps, memory);
     if (code !== 0) throw new Error(`cycle ${i} exited ${code}`);
+    // As the refresh loop does after each run; cycle i stands for second i of a 1 s cadence.
+    collectBetweenRuns(i * 1000);
   }
   const used = process.cpuUsage(cpu);
   const measured = cycles;
