@@ -2,6 +2,7 @@
 // in-process in tests and bin/ stays a few lines.
 import { parseArgs } from './config/cli';
 import { ExitCode } from './config/config';
+import { errnoReason } from './lib/fs';
 import { createLogger } from './lib/log';
 import type { RunDeps } from './modes/pipeline';
 
@@ -10,29 +11,98 @@ export interface Io {
   stderr: (text: string) => void;
 }
 
-const processIo: Io = {
-  stdout: (t) => void process.stdout.write(t),
-  stderr: (t) => void process.stderr.write(t),
-};
+/**
+ * Standard output and error of the process. A write to either that fails
+ * (`-o - > /dev/full`, a closed pipe, `2>/dev/full`) never throws: a failed
+ * stdout write is remembered and turns the exit code into 3, a failed
+ * stderr write is dropped, since a log line that cannot be written must not
+ * change what the run did. EPIPE on stdout is a reader that stopped early
+ * (`--help | head`): only the run's own output (`-o -`) counts it a failure.
+ */
+class ProcessIo implements Io {
+  stdoutError: NodeJS.ErrnoException | undefined;
+  private pending: Promise<void>[] = [];
+
+  constructor() {
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => this.failed(err));
+    process.stderr.on('error', () => undefined);
+  }
+
+  private failed(err: NodeJS.ErrnoException): void {
+    if (err.code !== 'EPIPE') this.stdoutError ??= err;
+  }
+
+  stdout = (text: string): void => void this.write(text).catch(() => undefined);
+  stderr = (text: string): void => {
+    try {
+      process.stderr.write(text, () => undefined);
+    } catch {
+      // Nowhere left to say it.
+    }
+  };
+
+  /** Resolves once the text is handed to the OS; rejects (EPIPE included) if it cannot be. */
+  write(text: string): Promise<void> {
+    const p = new Promise<void>((resolve, reject) => {
+      try {
+        process.stdout.write(text, (err) => (err ? reject(err) : resolve()));
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+    p.catch((err: NodeJS.ErrnoException) => this.failed(err));
+    this.pending.push(p.catch(() => undefined));
+    return p;
+  }
+
+  /** Every write so far settled: their errors are known. */
+  async flushed(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+}
+
+let processIo: ProcessIo | undefined;
 
 function packageVersion(): string {
   // dist/src/main.js → ../../package.json
   return (require('../../package.json') as { version: string }).version;
 }
 
-function writeAll(stream: NodeJS.WritableStream, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    stream.write(text, (err) => (err ? reject(err) : resolve()));
+/** The one line for output that could not be written to standard output. */
+export function stdoutFailure(err: unknown): string {
+  return `cannot write to standard output: ${errnoReason(err).text}`;
+}
+
+/** Where the SIGUSR1 line goes: the run's logger once there is one. */
+let say: ((line: string) => void) | undefined;
+
+/**
+ * Node opens its inspector on SIGUSR1 (127.0.0.1:9229, no authentication):
+ * any local user who may signal the process could then run code inside it,
+ * and the units run it as root. A listener of our own takes the signal from
+ * Node (on Node 20 and 24 alike), so nothing opens.
+ */
+function refuseInspectorSignal(io: Io): void {
+  process.on('SIGUSR1', () => {
+    if (say) say('received SIGUSR1: ignored (the Node.js inspector stays closed)');
+    else io.stderr('open-notify-exporter: received SIGUSR1: ignored (the Node.js inspector stays closed)\n');
   });
 }
 
-export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  if (io === processIo) {
-    // `open-notify-exporter --help | head` closes the pipe early: not a crash.
-    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE') throw err;
-    });
+export async function main(argv: readonly string[], io?: Io): Promise<number> {
+  if (io) return run(argv, io);
+  if (!processIo) refuseInspectorSignal((processIo = new ProcessIo()));
+  const pio = processIo;
+  const code = await run(argv, pio, pio);
+  await pio.flushed();
+  if (pio.stdoutError && code !== ExitCode.writeFailed) {
+    pio.stderr(`open-notify-exporter: ${stdoutFailure(pio.stdoutError)}\n`);
+    return ExitCode.writeFailed;
   }
+  return code;
+}
+
+async function run(argv: readonly string[], io: Io, pio?: ProcessIo): Promise<number> {
   const version = packageVersion();
   const parsed = parseArgs(argv, io, version);
   if (parsed.kind === 'exit') return parsed.code;
@@ -61,12 +131,14 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return ExitCode.writeFailed;
     }
   }
+  const log = createLogger(parsed.log, io.stderr);
+  if (pio) say = (line) => log.warn(line);
   const deps: RunDeps = {
     now: () => Date.now(),
-    log: createLogger(parsed.log, io.stderr),
+    log,
     version,
     nodejs: process.versions.node,
-    writeStdout: io === processIo ? (t: string) => writeAll(process.stdout, t) : (t: string) => Promise.resolve(io.stdout(t)),
+    writeStdout: pio ? (t: string) => pio.write(t) : (t: string) => Promise.resolve(io.stdout(t)),
   };
   // Loaded per subcommand: --help and bad flags stay cheap, a one-shot run
   // never loads node-cron (+4.8 ms and +3.1 MiB on a bare node).

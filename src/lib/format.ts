@@ -15,3 +15,20 @@ export function oneLine(text: string, max = 160): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
+
+/**
+ * A URL fit for a log line: a password in it (`http://admin:S3cret@gateway`)
+ * is replaced by `***`, the user name kept so the operator can tell which
+ * credentials were used. Text that is not a URL is returned as it is.
+ */
+export function redactUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return text;
+  }
+  if (url.password === '') return text;
+  url.password = '***';
+  return url.toString();
+}

@@ -14,6 +14,29 @@ const fstat = promisify(fs.fstat);
 const read = promisify(fs.read);
 const close = promisify(fs.close);
 
+const REASONS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a component of the path is not a directory',
+  EISDIR: 'the output path is a directory',
+  EIO: 'I/O error',
+  ENAMETOOLONG: 'file name too long',
+  ELOOP: 'too many levels of symbolic links',
+  EPIPE: 'the reader went away (broken pipe)',
+  EBADF: 'it is closed',
+};
+
+/** A failed write in words, for the one line that reports it. */
+export function errnoReason(err: unknown): { text: string; code?: string } {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code && REASONS[code]) return { text: REASONS[code], code };
+  return { text: code ? `${code}: ${(err as Error).message}` : String(err), code };
+}
+
 /** fsync a directory, so a rename inside it survives a crash. */
 export function fsyncPath(path: string): Promise<void> {
   return new Promise((resolve, reject) => {

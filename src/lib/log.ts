@@ -14,14 +14,32 @@ export interface Logger {
 
 const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
+/**
+ * What JSON.stringify leaves raw but a terminal or a log viewer acts on: C1
+ * controls (U+009B is CSI, a whole escape sequence in one character), the
+ * bidirectional controls that reorder what a reader sees (U+061C, U+200E-F,
+ * U+202A-E, U+2066-9), and the two line separators. API text reaches log
+ * lines (a 503's `reason`), so they go out as \uXXXX.
+ */
+const UNSAFE = /[\u0080-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const hex4 = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** JSON text with the characters above escaped as well: still valid JSON, the same value. */
+export function safeJson(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.replace(UNSAFE, hex4);
+}
+
 function logfmtValue(v: unknown): string {
   const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
-  return /^[^\s"=\\]+$/.test(s) ? s : JSON.stringify(s);
+  UNSAFE.lastIndex = 0;
+  // eslint-disable-next-line no-control-regex -- C0 controls force quoting
+  return /^[^\s"=\\\u0000-\u001f\u007f]+$/.test(s) && !UNSAFE.test(s) ? s : safeJson(s);
 }
 
 function formatLine(format: LogConfig['format'], level: Level, msg: string, fields: Fields, time: Date): string {
   if (format === 'json') {
-    return JSON.stringify({ time: time.toISOString(), level, msg, ...fields });
+    return safeJson({ time: time.toISOString(), level, msg, ...fields });
   }
   const parts = [`time=${time.toISOString()}`, `level=${level}`, `msg=${logfmtValue(msg)}`];
   for (const [k, v] of Object.entries(fields)) {

@@ -3,6 +3,7 @@ import type { CollectConfig } from '../config/config';
 import { ExitCode } from '../config/config';
 import { emptyState } from '../contract/state';
 import { monotonicMs } from '../lib/clock';
+import { redactUrl } from '../lib/format';
 import { AttemptError, withRetries } from '../lib/retry';
 import { pushText } from '../outputs/pushgateway';
 import { enabledSources } from '../sources/table';
@@ -26,9 +27,11 @@ export async function runPush(cfg: PushConfig, deps: RunDeps): Promise<number> {
       if (err) deps.log.debug('push attempt failed', { attempt, reason: err.message, retryable: err instanceof AttemptError && err.retryable });
     },
   });
+  // The gateway URL may carry basic-auth credentials: never logged.
+  const gateway = redactUrl(cfg.gateway);
   if (!pushed.ok) {
-    deps.log.error(`cannot push to ${cfg.gateway}: ${pushed.reason}`, { ...summary.fields, job: cfg.job });
+    deps.log.error(`cannot push to ${gateway}: ${pushed.reason}`, { ...summary.fields, job: cfg.job });
     return ExitCode.pushFailed;
   }
-  return finish(deps.log, summary, started, { ok: 'pushed', failed: 'pushed with failed endpoints' }, { gateway: cfg.gateway, job: cfg.job });
+  return finish(deps.log, summary, started, { ok: 'pushed', failed: 'pushed with failed endpoints' }, { gateway, job: cfg.job });
 }

@@ -2,7 +2,7 @@
 // replaced). Our own HTTP client, not prom-client's Pushgateway: its
 // url.parse is deprecated on Node 24 (DEP0169, fixed only in the renamed
 // package), it counts a 3xx as success, and it does not escape grouping values.
-import { oneLine } from '../lib/format';
+import { oneLine, redactUrl } from '../lib/format';
 import { httpRequest } from '../lib/http';
 import { AttemptError } from '../lib/retry';
 
@@ -49,7 +49,7 @@ export async function pushText(t: PushTarget, text: string): Promise<void> {
   if (res.status >= 200 && res.status < 300) return;
   if (res.status >= 300 && res.status < 400) {
     // Not followed: nothing was stored, and the PUT's body is not sent twice.
-    const to = res.location ? ` to ${res.location}` : '';
+    const to = res.location ? ` to ${redactUrl(res.location)}` : '';
     throw new AttemptError(`HTTP ${res.status} redirect${to}, not followed: nothing was stored (point --gateway at the Pushgateway itself)`, false);
   }
   const body = oneLine(res.body.toString('utf8'));

@@ -3,7 +3,7 @@
 // output name must only ever hold a complete file: the old one or the new one.
 import { randomInt } from 'node:crypto';
 import { lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { fileType, fsyncPath, lstat, readdir, rename, stat, unlink } from '../lib/fs';
+import { errnoReason as reason, fileType, fsyncPath, lstat, readdir, rename, stat, unlink } from '../lib/fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import writeFileAtomic = require('write-file-atomic');
 
@@ -14,26 +14,6 @@ export class WriteError extends Error {
   ) {
     super(message);
   }
-}
-
-const REASONS: Record<string, string> = {
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EROFS: 'read-only file system',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOENT: 'no such file or directory',
-  ENOTDIR: 'a component of the path is not a directory',
-  EISDIR: 'the output path is a directory',
-  EIO: 'I/O error',
-  ENAMETOOLONG: 'file name too long',
-  ELOOP: 'too many levels of symbolic links',
-};
-
-function reason(err: unknown): { text: string; code?: string } {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code && REASONS[code]) return { text: REASONS[code], code };
-  return { text: code ? `${code}: ${(err as Error).message}` : String(err), code };
 }
 
 /** Staged and temp files of killed runs younger than this may belong to a live run. */

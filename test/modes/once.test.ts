@@ -1,11 +1,12 @@
 // End to end: the built CLI as a subprocess against the fake API, checked the
 // way a user or node_exporter would see it.
 import { strict as assert } from 'node:assert';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
 import { FAILURES, astrosBody, issNowBody, PEOPLE, type FakeApi } from '../support/fakeOpenNotify';
-import { logfmt, parse, promtoolCheck, requireBinary, requireRoot, runCli, strayFiles, tempDir, valueOf, useFakeApi } from '../support/helpers';
+import { BIN, cleanEnv, logfmt, parse, promtoolCheck, requireBinary, requireRoot, runCli, strayFiles, tempDir, valueOf, useFakeApi } from '../support/helpers';
 
 const fake = useFakeApi();
 let api: FakeApi;
@@ -216,6 +217,17 @@ describe('endpoint failures', () => {
     });
   }
 
+  it('API text in the log: C1 and bidi controls escaped, in text and JSON lines', async (t) => {
+    const out = join(tempDir(t), 'o.prom');
+    api.set('/astros.json', { kind: 'json', status: 503, body: { message: 'error', reason: 'down\u009b31m\u202eevil' } });
+    for (const format of ['text', 'json']) {
+      const r = await runCli(['--api-url', api.url, '-o', out, '--retries', '0', '--log-format', format]);
+      assert.equal(r.code, 1);
+      assert.doesNotMatch(r.stderr, /[\u0080-\u009f\u202e]/, 'raw control characters reached the log');
+      assert.ok(r.stderr.includes('down\\u009b31m\\u202eevil'), r.stderr);
+    }
+  });
+
   it('a server that never answers is bounded by --timeout, retries included', async (t) => {
     const out = join(tempDir(t), 'o.prom');
     api.set('/astros.json', { kind: 'hang' });
@@ -243,6 +255,47 @@ describe('endpoint failures', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(api.counts['/astros.json'], 2);
     assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_up', { endpoint: 'astros' }), 1);
+  });
+});
+
+/** The CLI with stdout or stderr on /dev/full: every write there fails with ENOSPC. Not spawnSync: the fake API answers from this process. */
+async function withFull(args: string[], stream: 'stdout' | 'stderr', cwd: string): Promise<{ code: number | null; stderr: string }> {
+  const full = openSync('/dev/full', 'w');
+  try {
+    const stdio: ('ignore' | 'pipe' | number)[] = ['ignore', stream === 'stdout' ? full : 'pipe', stream === 'stderr' ? full : 'pipe'];
+    const child = spawn(process.execPath, [BIN, ...args], { stdio, env: cleanEnv(), cwd });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    clearTimeout(killer);
+    return { code, stderr };
+  } finally {
+    closeSync(full);
+  }
+}
+
+describe('standard output or error that cannot be written', () => {
+  it('-o - on a full device: one line, exit 3; rules, dashboard, --help and --version too', async (t) => {
+    const dir = tempDir(t);
+    let r = await withFull(['--api-url', api.url, '-o', '-', ...fast], 'stdout', dir);
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /level=error msg="cannot write to standard output: no space left on device" astros=ok iss_now=ok/);
+    for (const args of [['rules'], ['dashboard'], ['--help'], ['--version'], ['serve', '--help']]) {
+      r = await withFull(args, 'stdout', dir);
+      assert.deepEqual([r.code, r.stderr], [3, 'open-notify-exporter: cannot write to standard output: no space left on device\n'], args.join(' '));
+    }
+  });
+
+  it('a log line that cannot be written changes nothing: the file is written, exit 0', async (t) => {
+    const dir = tempDir(t);
+    const out = join(dir, 'o.prom');
+    const r = await withFull(['--api-url', api.url, '-o', out, ...fast], 'stderr', dir);
+    assert.equal(r.code, 0);
+    assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_people_in_space'), 3);
+    api.set('/astros.json', FAILURES.unavailable);
+    assert.equal((await withFull(['--api-url', api.url, '-o', out, '--retries', '0'], 'stderr', dir)).code, 1, 'still the exit code of the run');
   });
 });
 

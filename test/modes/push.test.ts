@@ -45,6 +45,22 @@ describe('push', () => {
     assert.equal(valueOf(s, 'open_notify_up', { ...group, endpoint: 'iss_now' }), 1);
   });
 
+  it('credentials in --gateway never reach the log, pushed or failed, text or JSON', async (t) => {
+    const pg = await pushgateway(t);
+    if (!pg) return;
+    const withAuth = (base: string) => base.replace('http://', 'http://admin:S3cretPW@');
+    let r = await runCli(['push', '--api-url', api.url, '--gateway', withAuth(pg.url)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /msg=pushed .* gateway=http:\/\/admin:\*\*\*@127\.0\.0\.1:\d+/);
+    api.set('/metrics/job/open_notify', { kind: 'raw', status: 500, body: 'boom' });
+    for (const extra of [['-q'], ['--log-format', 'json']]) {
+      r = await runCli(['push', '--api-url', api.url, '--gateway', withAuth(api.url), '--retries', '0', ...extra]);
+      assert.equal(r.code, 4);
+      assert.match(r.stderr, /cannot push to http:\/\/admin:\*\*\*@127\.0\.0\.1:\d+\/?: HTTP 500: boom/);
+      assert.doesNotMatch(r.stderr, /S3cretPW/);
+    }
+  });
+
   it('an unreachable gateway: one line, exit 4', async () => {
     const r = await runCli(['push', '--api-url', api.url, '--gateway', 'http://127.0.0.1:1', '--retries', '1']);
     assert.equal(r.code, 4);

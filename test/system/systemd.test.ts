@@ -33,6 +33,8 @@ describe('systemd units', () => {
       assert.match(text, /^ReadWritePaths=-\/var\/lib\/prometheus\/node-exporter$/m);
       assert.match(text, /^ProtectSystem=strict$/m);
       assert.doesNotMatch(text, /^MemoryDenyWriteExecute=yes/m, 'breaks the V8 JIT');
+      // Neither listens: no socket may be bound (defence in depth beside the SIGUSR1 handler).
+      assert.match(text, /^SocketBindDeny=any$/m);
     }
   });
 
