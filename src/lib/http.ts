@@ -4,7 +4,7 @@
 import type { IncomingMessage, ClientRequest } from 'node:http';
 import type { Transform } from 'node:stream';
 import { formatBytes, formatMs } from './format';
-import { AttemptError } from './retry';
+import { AttemptError, STOPPED as ABORTED } from './retry';
 
 export interface GetOptions {
   /** Deadline for the whole exchange: connect, headers, redirects and body. */
@@ -13,6 +13,8 @@ export interface GetOptions {
   maxBodyBytes: number;
   maxRedirects: number;
   userAgent: string;
+  /** Aborts the exchange at once (a stop signal): rejects with ABORTED. */
+  signal?: AbortSignal;
 }
 
 export interface RequestOptions extends GetOptions {
@@ -76,6 +78,7 @@ function describeNetError(err: NodeJS.ErrnoException): string {
   return err.code ? `${err.code}: ${err.message}` : err.message;
 }
 
+
 export function httpGet(url: string, opts: GetOptions): Promise<GetResult> {
   return httpRequest(url, { ...opts, method: 'GET' });
 }
@@ -93,10 +96,12 @@ export function httpRequest(url: string, opts: RequestOptions): Promise<GetResul
       fail(new AttemptError(`no complete response within ${formatMs(opts.timeoutMs)}`, true));
     }, opts.timeoutMs);
 
+    const onAbort = () => fail(new AttemptError(ABORTED, false));
     function fail(err: Error): void {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
       req?.destroy();
       reject(err);
     }
@@ -104,8 +109,11 @@ export function httpRequest(url: string, opts: RequestOptions): Promise<GetResul
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
       resolve(result);
     }
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
 
     const attempt = (target: string, redirectsLeft: number): void => {
       let parsed: URL;

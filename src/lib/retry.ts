@@ -29,7 +29,12 @@ export interface RetryOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Told of every attempt, for the verbose log. */
   onAttempt?: (attempt: number, error?: AttemptError | Error) => void;
+  /** A stop signal: no further attempt, and the backoff wait cut short. */
+  signal?: AbortSignal;
 }
+
+/** Why a stopped retry loop gave up. */
+export const STOPPED = 'aborted: stopping';
 
 interface Timing {
   attempts: number;
@@ -41,14 +46,25 @@ interface Timing {
 
 export type Attempted<T> = ({ ok: true; value: T } | { ok: false; reason: string }) & Timing;
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /**
  * Runs `attempt` until it succeeds, throws an error that is not a retryable
  * AttemptError, or 1 + retries attempts were made. Never throws.
  */
 export async function withRetries<T>(attempt: () => Promise<T>, o: RetryOptions): Promise<Attempted<T>> {
-  const sleep = o.sleep ?? defaultSleep;
+  const sleep = o.sleep ?? ((ms: number) => abortableSleep(ms, o.signal));
   const start = monotonicMs();
   const attemptSeconds: number[] = [];
   const timing = (): Timing => ({ attempts: attemptSeconds.length, attemptSeconds, durationSeconds: (monotonicMs() - start) / 1000 });
@@ -63,10 +79,12 @@ export async function withRetries<T>(attempt: () => Promise<T>, o: RetryOptions)
       attemptSeconds.push((monotonicMs() - t0) / 1000);
       const e = err instanceof Error ? err : new Error(String(err));
       o.onAttempt?.(n, e);
+      if (o.signal?.aborted) return { ok: false, reason: STOPPED, ...timing() };
       if (!(e instanceof AttemptError && e.retryable) || n > o.retries) {
         return { ok: false, reason: n > 1 ? `${e.message} (after ${n} attempts)` : e.message, ...timing() };
       }
       await sleep(backoffMs(n));
+      if (o.signal?.aborted) return { ok: false, reason: STOPPED, ...timing() };
     }
   }
 }

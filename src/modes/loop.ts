@@ -97,19 +97,21 @@ function intervalTicker(everyMs: number, tick: () => Promise<void>): Ticker {
 }
 
 /**
- * Runs `job` on the trigger until SIGTERM, SIGINT or SIGHUP. The first signal stops
- * the ticks and lets a job in flight finish (bounded by its own timeouts); a
- * second resolves at once. Resolves with exit code 0.
+ * Runs `job` on the trigger until SIGTERM, SIGINT or SIGHUP. The first signal
+ * stops the ticks and aborts the job in flight through `signal` (its fetches
+ * end at once; the job decides what to keep); a second resolves at once.
+ * Resolves with exit code 0.
  */
-export function runLoop(trigger: Trigger, job: () => Promise<void>, o: LoopOptions): Promise<number> {
+export function runLoop(trigger: Trigger, job: (signal: AbortSignal) => Promise<void>, o: LoopOptions): Promise<number> {
   const log = o.log;
+  const stop = new AbortController();
   let inFlight: Promise<void> | undefined;
   const tick = (): Promise<void> => {
     if (inFlight) {
       o.onSkip();
       return Promise.resolve();
     }
-    const run = job()
+    const run = job(stop.signal)
       .catch((err: unknown) => log.error('run failed unexpectedly', { error: err instanceof Error ? err.message : String(err) }))
       .finally(() => {
         inFlight = undefined;
@@ -130,8 +132,8 @@ export function runLoop(trigger: Trigger, job: () => Promise<void>, o: LoopOptio
         return;
       }
       stopping = true;
+      stop.abort();
       void Promise.resolve(ticker.stop()).then(async () => {
-        if (inFlight) log.info('stopping: waiting for the run in flight', { signal });
         await inFlight;
         await o.onStop?.();
         log.info('stopped', { signal });

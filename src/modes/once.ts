@@ -31,6 +31,11 @@ export async function runOnce(cfg: RunConfig, deps: RunDeps, memory: Memory = {}
   memory.state = state;
 
   const summary = summarize(collection);
+  if (deps.signal?.aborted) {
+    // Stopping: the fetches were cut short, so this run's data is not whole; the file keeps the last complete run.
+    deps.log.warn('stopping: aborted the run in flight; the output file is left as the last complete run wrote it', { ...summary.fields, output: cfg.output });
+    return ExitCode.ok;
+  }
   let target: string | undefined;
   try {
     if (!output) {

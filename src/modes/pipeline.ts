@@ -17,6 +17,8 @@ export interface RunDeps {
   version: string;
   nodejs: string;
   writeStdout: (text: string) => Promise<void>;
+  /** Set by a long-running mode: a stop signal aborts the run's fetches. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function produce(cfg: CollectConfig, deps: RunDeps, prevState: RunS
       now: deps.now,
       userAgent: `open-notify-exporter/${deps.version}`,
       debug: (msg, fields) => deps.log.debug(msg, fields),
+      signal: deps.signal,
     }),
     prevState,
   ]);

@@ -20,7 +20,7 @@ export function runSchedule(cfg: ScheduleConfig, deps: RunDeps, signals?: Signal
     run_on_start: cfg.runOnStart,
     output: cfg.run.output,
   });
-  return runLoop({ cron: cfg.cron, timezone: cfg.timezone }, async () => void (await runOnce(cfg.run, deps, memory)), {
+  return runLoop({ cron: cfg.cron, timezone: cfg.timezone }, async (signal) => void (await runOnce(cfg.run, { ...deps, signal }, memory)), {
     log: deps.log,
     runOnStart: cfg.runOnStart,
     signals,

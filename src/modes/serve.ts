@@ -48,12 +48,16 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
   // The page reloads itself at the refresh interval; for a cron refresh, every minute.
   const refreshSeconds = 'everyMs' in cfg.refresh ? Math.max(1, Math.round(cfg.refresh.everyMs / 1000)) : 60;
 
-  const refresh = async (): Promise<void> => {
+  const refresh = async (signal: AbortSignal): Promise<void> => {
     const started = monotonicMs();
     const prev = await loadState(memory, log, endpoints);
-    const p = await produce(cfg, deps, prev);
-    memory.state = p.state;
+    const p = await produce(cfg, { ...deps, signal }, prev);
     const summary = summarize(p.collection);
+    if (signal.aborted) {
+      log.warn('stopping: aborted the refresh in flight; /metrics kept the last complete refresh until the end', summary.fields);
+      return;
+    }
+    memory.state = p.state;
     const page = renderPage({ collection: p.collection, state: p.state, now: deps.now() / 1000, refreshSeconds, version: deps.version });
     server.publish({
       text: p.text,

@@ -149,7 +149,8 @@ export async function startMetricsServer(listen: Listen, log: Logger, processReg
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), 5000);
+      // A response still going out after a second is a client not reading: a stop must not wait on it.
+      const force = setTimeout(() => server.closeAllConnections(), 1000);
       await closed;
       clearTimeout(force);
     },

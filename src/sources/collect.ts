@@ -31,6 +31,8 @@ export interface CollectDeps {
   debug: (message: string, fields: Record<string, unknown>) => void;
   /** Waits between attempts; injectable so unit tests need not sleep. */
   sleep?: (ms: number) => Promise<void>;
+  /** A stop signal: fetches in flight are cut short and not retried. */
+  signal?: AbortSignal;
 }
 
 const MAX_REDIRECTS = 3;
@@ -41,6 +43,7 @@ async function fetchOnce(source: AnySource, cfg: FetchConfig, earlier: Earlier, 
     maxBodyBytes: cfg.maxBodyBytes,
     maxRedirects: MAX_REDIRECTS,
     userAgent: deps.userAgent,
+    signal: deps.signal,
   });
   if (res.status < 200 || res.status > 299) {
     throw new AttemptError(`HTTP ${res.status}: ${describeBody(res.body)}`, res.status >= 500 || res.status === 429);
@@ -54,6 +57,7 @@ export async function fetchSource(source: AnySource, cfg: FetchConfig, deps: Col
   const r = await withRetries(() => fetchOnce(source, cfg, earlier, deps), {
     retries: cfg.retries,
     sleep: deps.sleep,
+    signal: deps.signal,
     onAttempt(attempt, err) {
       if (!err) deps.debug('attempt succeeded', { endpoint, attempt });
       else deps.debug('attempt failed', { endpoint, attempt, reason: err.message, retryable: err instanceof AttemptError && err.retryable });

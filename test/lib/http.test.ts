@@ -24,6 +24,15 @@ async function rejects(p: Promise<unknown>, re: RegExp, retryable: boolean): Pro
 }
 
 describe('httpGet', () => {
+  it('a stop signal ends a request to a server that never answers at once, not retryable', async () => {
+    api.set('/hang', { kind: 'hang' });
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 50);
+    const t0 = performance.now();
+    await rejects(get('/hang', { timeoutMs: 10_000, signal: stop.signal }), /^aborted: stopping$/, false);
+    assert.ok(performance.now() - t0 < 2000);
+  });
+
   it('decodes gzip and chunked bodies', async () => {
     api.set('/z', { kind: 'gzip', body: astrosBody() });
     assert.deepEqual(JSON.parse((await get('/z')).body.toString()), astrosBody());

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { backoffMs } from '../../src/lib/retry';
+import { AttemptError, backoffMs, withRetries } from '../../src/lib/retry';
 
 describe('backoffMs', () => {
   it('grows exponentially with jitter between half and all of the step, capped at 4 s', () => {
@@ -9,5 +9,24 @@ describe('backoffMs', () => {
     assert.equal(backoffMs(3, () => 1), 1000);
     assert.equal(backoffMs(10, () => 1), 4000);
     assert.equal(backoffMs(10, () => 0), 2000);
+  });
+});
+
+describe('withRetries with a stop signal', () => {
+  it('makes no further attempt once aborted, and cuts the backoff wait short', async () => {
+    const stop = new AbortController();
+    let attempts = 0;
+    const t0 = performance.now();
+    const r = await withRetries(
+      () => {
+        attempts += 1;
+        if (attempts === 1) setTimeout(() => stop.abort(), 20);
+        return Promise.reject(new AttemptError('HTTP 503', true));
+      },
+      { retries: 10, signal: stop.signal },
+    );
+    assert.equal(attempts, 1);
+    assert.deepEqual([r.ok, !r.ok && r.reason], [false, 'aborted: stopping']);
+    assert.ok(performance.now() - t0 < 1000, 'the 125-250 ms backoff, and nine more, were not waited out');
   });
 });

@@ -1,10 +1,13 @@
 // Signals, as an operator (or another local user) sends them to the built
-// CLI: SIGUSR1 opens nothing in any mode.
+// CLI: SIGUSR1 opens nothing in any mode, and a stop does not wait on a
+// hanging API.
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { beforeEach, describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseExposition } from '../../src/contract/previous';
 import type { FakeApi } from '../support/fakeOpenNotify';
 import { startCli, tempDir, useFakeApi, type RunningCli } from '../support/helpers';
 import { getText, waitFor } from '../support/peers';
@@ -75,6 +78,43 @@ describe('SIGUSR1 opens no inspector', () => {
       const usr1 = lines.map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => l.msg.includes('SIGUSR1'));
       assert.deepEqual(usr1.map((l) => [l.level, l.msg]), [['warn', 'received SIGUSR1: ignored (the Node.js inspector stays closed)']]);
       assert.doesNotMatch(r.stderr, /Debugger listening/);
+    });
+  }
+});
+
+describe('a stop does not wait on a hanging API', () => {
+  for (const mode of ['schedule', 'serve']) {
+    it(`${mode}: out before one --timeout has passed, exit 0, the previous file as it was, the aborted fetch logged`, async (t) => {
+      const dir = tempDir(t);
+      const out = join(dir, 'open_notify.prom');
+      const args =
+        mode === 'schedule'
+          ? ['schedule', '--api-url', api.url, '-o', out, '--cron', '* * * * * *', '--timeout', '5s', '--retries', '2']
+          : ['serve', '--api-url', api.url, '--listen', '127.0.0.1:0', '--refresh', '1s', '--timeout', '5s', '--retries', '2'];
+      const cli = started(t, args);
+      // A first complete run, then an API that never answers.
+      if (mode === 'schedule') await waitFor('the first file', () => (/msg="run finished"/.test(cli.stderr()) ? true : undefined), 10_000);
+      else await waitFor('the first refresh', () => (/msg="refresh finished"/.test(cli.stderr()) ? true : undefined), 10_000);
+      const before = mode === 'schedule' ? readFileSync(out, 'utf8') : '';
+      api.set('/astros.json', { kind: 'hang' });
+      api.set('/iss-now.json', { kind: 'hang' });
+      const seen = api.counts['/astros.json'] ?? 0;
+      await waitFor('a fetch to hang', () => ((api.counts['/astros.json'] ?? 0) > seen ? true : undefined), 10_000);
+      await sleep(200);
+      const t0 = performance.now();
+      cli.child.kill('SIGTERM');
+      const r = await cli.result;
+      const ms = performance.now() - t0;
+      process.stderr.write(`# ${mode}: exited ${Math.round(ms)} ms after SIGTERM\n`);
+      assert.equal(r.code, 0, r.stderr);
+      // Waiting on the API would take the 5 s timeout at least (x3 with retries); the budget (2 s) is npm run bench's.
+      assert.ok(ms < 5000, `took ${Math.round(ms)} ms`);
+      assert.match(r.stderr, /msg="stopping: aborted the (run|refresh) in flight/);
+      assert.match(r.stderr, /astros="error: aborted: stopping"/);
+      if (mode === 'schedule') {
+        assert.equal(readFileSync(out, 'utf8'), before, 'the previous complete file, untouched');
+        assert.ok(parseExposition(before).length > 0);
+      }
     });
   }
 });
