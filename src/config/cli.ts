@@ -130,6 +130,9 @@ const GROUPING_RESERVED: Record<string, string> = {
   job: 'is set by --job',
 };
 
+/** Label names of prom-client's process metrics (heap spaces, handle types, GC kinds, the Node.js version). */
+const PROCESS_METRIC_LABELS = ['space', 'type', 'kind', 'version', 'major', 'minor', 'patch'];
+
 const labelOption = (flags: string, description: string, reserved: Record<string, string>, allowEmpty: boolean) =>
   new Option(flags, description)
     .default([] as [string, string][], 'none')
@@ -236,6 +239,8 @@ function toCollect(o: CollectOpts, cmd: Command): { collect: CollectConfig; log:
   };
 }
 
+const HEALTHCHECK_UNHEALTHY = 1;
+
 /** Kept in step with addSubcommands by a test (cli.test.ts, --help). */
 const COMMANDS = ['schedule', 'serve', 'push', 'rules', 'dashboard', 'healthcheck'];
 
@@ -258,7 +263,12 @@ export function parseArgs(argv: readonly string[], io: CliIo, version: string): 
     .enablePositionalOptions()
     .allowExcessArguments(false);
 
-  addCollectOptions(program.addOption(outputOption()))
+  // The root's options (and their environment variables) belong to the
+  // one-shot run only: with a subcommand word first they are not defined at
+  // all, so OPEN_NOTIFY_OUTPUT='' cannot fail `serve`, which has no --output.
+  const first = argv[0];
+  const subcommand = first !== undefined && (COMMANDS.includes(first) || (first === 'help' && argv.length > 1));
+  (subcommand ? program : addCollectOptions(program.addOption(outputOption())))
     .addHelpText(
       'after',
       `${EXIT_CODES_HELP}
@@ -277,7 +287,6 @@ Examples:
 
   // Subcommands cost a one-shot run time to build; without a command word or
   // a help request the root command is all that can match.
-  const first = argv[0];
   const wantsCommands = argv.some((a) => COMMANDS.includes(a) || a === 'help' || a === '-h' || a === '--help');
   if (wantsCommands) addSubcommands(program, (p) => (result = p));
   // The root command takes no operands, so commander would call a mistyped
@@ -292,7 +301,9 @@ Examples:
   } catch (err) {
     if (err instanceof CommanderError) {
       const informational = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
-      return { kind: 'exit', code: informational ? ExitCode.ok : ExitCode.usage };
+      // A container's HEALTHCHECK reads 0 healthy, 1 unhealthy; Docker reserves 2.
+      const usage = first === 'healthcheck' ? HEALTHCHECK_UNHEALTHY : ExitCode.usage;
+      return { kind: 'exit', code: informational ? ExitCode.ok : usage };
     }
     throw err;
   }
@@ -366,6 +377,14 @@ address that cannot be listened on (in use, not local).
 `,
     )
     .action((opts: CollectOpts & { listen: Listen; refresh: Trigger; processMetrics?: boolean }, cmd: Command) => {
+      const taken = opts.processMetrics ? opts.label.find(([name]) => PROCESS_METRIC_LABELS.includes(name)) : undefined;
+      if (taken) {
+        // prom-client lets a series' own label win: the operator's value would be lost on those series.
+        cmd.error(`error: option '--label <name=value>' argument '${taken[0]}=${taken[1]}' is invalid. label name "${taken[0]}" is used by --process-metrics' own series (${PROCESS_METRIC_LABELS.join(', ')}).`, {
+          exitCode: ExitCode.usage,
+          code: 'open-notify-exporter.label',
+        });
+      }
       const { collect, log } = toCollect(opts, cmd);
       set({ kind: 'serve', serve: { ...collect, listen: opts.listen, refresh: opts.refresh, processMetrics: opts.processMetrics === true }, log });
     });
@@ -388,6 +407,15 @@ in the log line).
 `,
     )
     .action((opts: CollectOpts & { gateway: string; job: string; grouping: [string, string][] }, cmd: Command) => {
+      // The Pushgateway lets a grouping label win over the pushed series' own: site=a would be dropped silently.
+      const clash = opts.grouping.find(([name]) => opts.label.some(([l]) => l === name));
+      if (clash) {
+        const value = opts.label.find(([l]) => l === clash[0])![1];
+        cmd.error(`error: option '--label ${clash[0]}=${value}' conflicts with option '--grouping ${clash[0]}=${clash[1]}': the Pushgateway would keep only the grouping value; give the name once.`, {
+          exitCode: ExitCode.usage,
+          code: 'open-notify-exporter.conflict',
+        });
+      }
       const { collect, log } = toCollect(opts, cmd);
       set({ kind: 'push', push: { ...collect, gateway: opts.gateway, job: opts.job, grouping: Object.fromEntries(opts.grouping) }, log });
     });

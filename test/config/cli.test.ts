@@ -4,7 +4,8 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { beforeEach, describe, it } from 'node:test';
 import type { FakeApi } from '../support/fakeOpenNotify';
-import { BIN, runCli, strayFiles, tempDir, useFakeApi } from '../support/helpers';
+import { BIN, runCli, startCli, strayFiles, tempDir, useFakeApi } from '../support/helpers';
+import { waitFor } from '../support/peers';
 
 const fake = useFakeApi();
 let api: FakeApi;
@@ -57,6 +58,61 @@ describe('usage errors', () => {
     const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" --help | head -1`], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(r.stdout, 'Usage: open-notify-exporter [options] [command]\n');
     assert.doesNotMatch(r.stderr, /EPIPE|Error/);
+  });
+
+  it("a subcommand reads only its own options' variables: the one-shot's are not its business", async (t) => {
+    const dir = tempDir(t);
+    // serve and push have no --output; rules, dashboard and healthcheck fetch nothing.
+    const noOutput = { OPEN_NOTIFY_OUTPUT: '' };
+    const noFetch = { ...noOutput, OPEN_NOTIFY_API_URL: 'ftp://x', OPEN_NOTIFY_TIMEOUT: 'soon', OPEN_NOTIFY_RETRIES: '99' };
+    const cases: [string[], Record<string, string>][] = [
+      [['rules'], noFetch],
+      [['dashboard', '-o', `${dir}/d.json`], noFetch],
+      [['healthcheck', '--help'], noFetch],
+      [['push', '--help'], noOutput],
+      [['serve', '--help'], noOutput],
+      [['help', 'rules'], noFetch],
+    ];
+    for (const [args, env] of cases) {
+      const r = await runCli(args, { env, cwd: dir });
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr, '');
+    }
+    // And running, not only --help: serve with the one-shot's OPEN_NOTIFY_OUTPUT set empty.
+    const serve = startCli(['serve', '--api-url', api.url, '--listen', '127.0.0.1:0', '--refresh', '1h'], { env: noOutput });
+    t.after(() => void serve.child.kill('SIGKILL'));
+    await waitFor('serve to refresh', () => (serve.stderr().includes('msg="refresh finished"') ? true : undefined), 10_000);
+    serve.child.kill('SIGTERM');
+    assert.equal((await serve.result).code, 0);
+    // Its own still count: serve's --timeout is OPEN_NOTIFY_TIMEOUT.
+    const r = await runCli(['serve', '--listen', '127.0.0.1:0'], { env: { OPEN_NOTIFY_TIMEOUT: 'soon' } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /value 'soon' from env 'OPEN_NOTIFY_TIMEOUT' is invalid/);
+  });
+
+  it('healthcheck exits only 0 or 1, a usage error included (Docker reserves 2)', async () => {
+    for (const args of [['healthcheck', '--listen', 'nowhere'], ['healthcheck', '--bogus'], ['healthcheck', 'extra']]) {
+      const r = await runCli(args);
+      assert.equal(r.code, 1, args.join(' '));
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+    assert.equal((await runCli(['healthcheck'], { env: { OPEN_NOTIFY_LISTEN: 'nowhere' } })).code, 1);
+    assert.equal((await runCli(['healthcheck', '--help'])).code, 0);
+  });
+
+  it('push: a --label and a --grouping of one name is exit 2 naming both', async () => {
+    const r = await runCli(['push', '--api-url', api.url, '--gateway', api.url, '--label', 'site=a', '--grouping', 'site=b']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, "open-notify-exporter: error: option '--label site=a' conflicts with option '--grouping site=b': the Pushgateway would keep only the grouping value; give the name once.\n");
+    assert.deepEqual(api.counts, {}, 'nothing fetched, nothing pushed');
+  });
+
+  it("serve --process-metrics: a --label the process metrics use is exit 2", async () => {
+    for (const name of ['space', 'type', 'kind', 'major']) {
+      const r = await runCli(['serve', '--api-url', api.url, '--listen', '127.0.0.1:0', '--process-metrics', '--label', `${name}=x`]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, new RegExp(`label name "${name}" is used by --process-metrics' own series`));
+    }
   });
 
   it('a bad environment value names the variable', async () => {

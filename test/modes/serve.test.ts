@@ -7,7 +7,7 @@ import { beforeEach, describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { astrosBody, FAILURES, type FakeApi } from '../support/fakeOpenNotify';
-import { parse, requireBinary, runCli, startCli, tempDir, useFakeApi, valueOf, type RunningCli } from '../support/helpers';
+import { parse, promtoolCheck, requireBinary, runCli, startCli, tempDir, useFakeApi, valueOf, type RunningCli } from '../support/helpers';
 import { freePort, getText, startPeer, waitFor } from '../support/peers';
 
 const fake = useFakeApi();
@@ -161,6 +161,20 @@ describe('serve', () => {
     assert.equal(valueOf(s, 'open_notify_people_in_space'), 3);
     on.cli.child.kill('SIGTERM');
     assert.equal((await on.cli.result).code, 0);
+  });
+
+  it('--process-metrics with --label: every series carries every label, and promtool is silent', async (t) => {
+    const promtool = requireBinary(t, 'promtool', 'prometheus');
+    if (!promtool) return;
+    const { cli, url } = await startServe(t, ['--refresh', '1h', '--process-metrics', '--label', 'site=lab1', '--label', 'rack=r7']);
+    const text = (await getText(`${url}/metrics`)).body;
+    const s = parse(text);
+    assert.ok(s.length > 100, `${s.length} series`);
+    const missing = s.filter((x) => x.labels.site !== 'lab1' || x.labels.rack !== 'r7');
+    assert.deepEqual(missing.map((x) => x.name), []);
+    assert.deepEqual(promtoolCheck(promtool, text), { code: 0, output: '' });
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.result).code, 0);
   });
 
   it('port in use or a bad listen address: one line, exit 2', async (t) => {
