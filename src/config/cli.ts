@@ -4,6 +4,7 @@ import type { CollectConfig, LogConfig, RunConfig } from './config';
 import { ExitCode, defaults } from './config';
 import type { Trigger } from '../modes/loop';
 import { OWN_LABELS } from '../contract/metrics';
+import { formatMatchers, parseSelector as parsePromqlSelector } from '../contract/promql';
 import type { PushConfig } from '../modes/push';
 import type { DashboardConfig } from '../contract/dashboard';
 import { DASHBOARD_DEFAULTS } from '../contract/dashboard';
@@ -88,17 +89,15 @@ function parseRefresh(text: string): Trigger {
   return { cron: checked('cron', text) };
 }
 
-/** `job="node"`, `job="node",env=~"prod|lab"`: PromQL label matchers, without the braces. */
+/** `job="node"`, `job='node',env=~"prod|lab"`: PromQL label matchers, written back in canonical form. */
 function parseSelector(text: string): string {
-  const matcher = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*`;
-  if (text.trim() !== '' && !new RegExp(`^${matcher}(,${matcher})*$`).test(text)) {
-    throw new Error('expected label matchers such as job="node" or job="node",env=~"prod|lab"');
-  }
-  return text.trim();
+  return formatMatchers(parsePromqlSelector(text));
 }
 
 function parseTextfileName(v: string): string {
-  if (!/^[^/\\"]+\.prom$/.test(v)) throw new Error('expected a file name ending in .prom, without a directory');
+  if (!v.endsWith('.prom') || v === '.prom' || v.includes('/')) throw new Error('expected a file name ending in .prom, without a directory');
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(v)) throw new Error('the file name has a control character (a newline, a tab, …)');
   return v;
 }
 

@@ -5,6 +5,7 @@
 // __inputs/${DS_PROMETHEUS}, which file provisioning cannot fill in
 // (grafana/grafana#10786).
 import { METRICS, type MetricSpec } from './metrics';
+import { textfileMatcher } from './promql';
 
 export interface DashboardConfig {
   title: string;
@@ -61,10 +62,6 @@ function matchers(cfg: DashboardConfig, ...own: string[]): string {
 /** A metric of the contract with the dashboard's matchers. */
 function m(cfg: DashboardConfig, spec: MetricSpec, suffix = '', ...own: string[]): string {
   return `${spec.name}${suffix}${matchers(cfg, ...own)}`;
-}
-
-function fileMatcher(name: string): string {
-  return `file=~".*/${name.replace(/[.*+?^${}()|[\]\\]/g, (c) => `[${c}]`).replace(/"/g, '')}"`;
 }
 
 export function dashboard(cfg: DashboardConfig): Record<string, unknown> {
@@ -191,7 +188,7 @@ export function dashboard(cfg: DashboardConfig): Record<string, unknown> {
     title: `Age of ${cfg.textfileName} (textfile mode)`,
     description: "node_exporter's mtime of the file the one-shot or schedule writes; alert OpenNotifyTextfileStale. Empty for serve and push.",
     gridPos: at(16, 23, 8, 8),
-    targets: [{ refId: 'A', expr: `time() - node_textfile_mtime_seconds${matchers(cfg, fileMatcher(cfg.textfileName))}`, legendFormat: '{{instance}}' }],
+    targets: [{ refId: 'A', expr: `time() - node_textfile_mtime_seconds${matchers(cfg, textfileMatcher(cfg.textfileName))}`, legendFormat: '{{instance}}' }],
     ...stat('s', { thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'orange', value: 180 }, { color: 'red', value: 300 }] } }),
   });
 

@@ -1,6 +1,7 @@
 // Prometheus alerting rules for this exporter, built from the metric contract
 // so that a renamed metric cannot leave a silent, never-firing alert behind.
 import { METRICS } from './metrics';
+import { templateLiteral, textfileMatcher } from './promql';
 
 export interface RulesConfig {
   /** How long an endpoint must fail before EndpointDown fires. */
@@ -49,14 +50,10 @@ export function promDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-/** A regex matching node_exporter's `file` label (a full path) for our file; no backslashes to escape twice. */
-function fileMatcher(name: string): string {
-  const literal = name.replace(/[.*+?^${}()|[\]]/g, (c) => `[${c}]`).replace(/[\\"]/g, '');
-  return `file=~".*/${literal}"`;
-}
-
 export function alertRules(cfg: RulesConfig): AlertRule[] {
-  const file = fileMatcher(cfg.textfileName);
+  const file = textfileMatcher(cfg.textfileName);
+  // The file name is the operator's text; in an annotation it must stay text, never a template action.
+  const fileName = templateLiteral(cfg.textfileName);
   const s = (ms: number) => Math.round(ms / 1000);
   return [
     {
@@ -88,7 +85,7 @@ export function alertRules(cfg: RulesConfig): AlertRule[] {
       expr: `time() - node_textfile_mtime_seconds{${file}} > ${s(cfg.fileStaleAfterMs)}`,
       for: '0m',
       severity: 'warning',
-      summary: `${cfg.textfileName} on {{ $labels.instance }} has not been rewritten for over ${promDuration(cfg.fileStaleAfterMs)}`,
+      summary: `${fileName} on {{ $labels.instance }} has not been rewritten for over ${promDuration(cfg.fileStaleAfterMs)}`,
       description: 'The exporter has stopped running (cron entry or systemd timer disabled, or every run failing to write: see exit code 3 in its log). The file was last written {{ $value | humanizeDuration }} ago.',
     },
     {
@@ -97,7 +94,7 @@ export function alertRules(cfg: RulesConfig): AlertRule[] {
       for: '10m',
       severity: 'warning',
       summary: 'No open-notify-exporter metrics reach Prometheus',
-      description: `No series ${METRICS.lastRun.name} for 10m: ${cfg.textfileName} is missing, or node_exporter drops it (a parse error, a sample timestamp, or HELP text differing from another file's), or the node_exporter target is not scraped.`,
+      description: `No series ${METRICS.lastRun.name} for 10m: ${fileName} is missing, or node_exporter drops it (a parse error, a sample timestamp, or HELP text differing from another file's), or the node_exporter target is not scraped.`,
     },
     {
       alert: 'OpenNotifyTextfileScrapeError',

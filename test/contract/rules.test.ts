@@ -68,7 +68,7 @@ describe('rules', () => {
     assert.match(r.stdout, /expr: 'open_notify_up == 0'\n {8}for: 10m/);
     assert.match(r.stdout, /open_notify_last_success_timestamp_seconds > 3600'/);
     assert.match(r.stdout, /open_notify_iss_position_timestamp_seconds > 90'/);
-    assert.match(r.stdout, /node_textfile_mtime_seconds\{file=~"\.\*\/space\[\.\]prom"\} > 120'/);
+    assert.match(r.stdout, /node_textfile_mtime_seconds\{file=~"\.\*\/space\\\\\.prom"\} > 120'/);
     const unit = promtool(bin, ['test', 'rules', rulesDir(dir, r.stdout, 'alerts.test.yml').tests]);
     assert.equal(unit.code, 1, 'unit tests written for the defaults must fail on other thresholds');
     for (const a of ['OpenNotifyEndpointDown', 'OpenNotifyDataStale', 'OpenNotifyIssPositionFrozen', 'OpenNotifyTextfileStale']) {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Sample } from '../../src/contract/previous';
 import { dashboard, DASHBOARD_DEFAULTS, queries } from '../../src/contract/dashboard';
+import { SELECTORS } from '../support/selectors';
 import { FAILURES, astrosBody, crewBody, issNowBody, PEOPLE, startFakeApi, TLS_DIR, wheretheissAt, type FakeApi } from '../support/fakeOpenNotify';
 import { parse, requireBinary, runCli, startCli, tempDir, valueOf } from '../support/helpers';
 import { freePort, getText, startPeer, waitFor, type Peer } from '../support/peers';
@@ -226,6 +227,19 @@ describe('the dashboard against a real Prometheus', () => {
     }
     process.stderr.write(`# dashboard: ${checked.length} panel queries answered with data by Prometheus\n`);
     assert.ok(checked.length >= 40, String(checked.length));
+
+    // Every selector the parser accepts gives queries that Prometheus runs; job="node" keeps node's data only.
+    let ran = 0;
+    for (const [typed] of SELECTORS) {
+      const r = await runCli(['dashboard', '--cross-check', '--selector', typed]);
+      assert.equal(r.code, 0, `${typed}: ${r.stderr}`);
+      for (const { target } of queries(JSON.parse(r.stdout) as Record<string, unknown>)) {
+        const result = await query(target.expr.replaceAll('$__rate_interval', '1m').replaceAll('$instance', '.*'));
+        if (typed === 'job="node"') assert.ok(result.every((s) => s.metric.job === undefined || s.metric.job === 'node'), target.expr);
+        ran += 1;
+      }
+    }
+    process.stderr.write(`# dashboard: ${ran} queries with ${SELECTORS.length} selectors ran in Prometheus\n`);
     serve.child.kill('SIGTERM');
   });
 });
