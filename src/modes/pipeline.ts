@@ -6,6 +6,7 @@ import { ExitCode } from '../config/config';
 import { readPrevious } from '../contract/previous';
 import { buildRegistry, render } from '../contract/registry';
 import { advance, emptyState, type RunState } from '../contract/state';
+import { breather } from '../lib/breather';
 import { elapsedSeconds } from '../lib/clock';
 import type { Fields, Logger } from '../lib/log';
 import { collect, type Collection } from '../sources/collect';
@@ -56,7 +57,8 @@ export async function produce(cfg: CollectConfig, deps: RunDeps, prevState: RunS
   ]);
   const now = Math.round(deps.now()) / 1000;
   const state = advance(prev, collection, now);
-  const registry = buildRegistry(collection, state, { now, version: deps.version, nodejs: deps.nodejs, labels: cfg.labels });
+  await breather();
+  const registry = await buildRegistry(collection, state, { now, version: deps.version, nodejs: deps.nodejs, labels: cfg.labels });
   return { collection, state, registry, text: await render(registry) };
 }
 

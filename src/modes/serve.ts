@@ -3,6 +3,7 @@
 import type { Registry } from 'prom-client';
 import type { CollectConfig } from '../config/config';
 import { ExitCode } from '../config/config';
+import { breather } from '../lib/breather';
 import { monotonicMs } from '../lib/clock';
 import { ListenError, startMetricsServer, type Listen, type MetricsServer } from '../outputs/metricsServer';
 import { renderPage } from '../outputs/page';
@@ -18,6 +19,7 @@ export interface ServeConfig extends CollectConfig {
 
 export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signals): Promise<number> {
   const zlib = require('node:zlib') as typeof import('node:zlib');
+  const gzipAsync = (text: string) => new Promise<Buffer>((resolve, reject) => zlib.gzip(text, (err, out) => (err ? reject(err) : resolve(out))));
   const log = deps.log;
   const memory: Memory = {};
   const endpoints = enabledSources(cfg.fetch).map((s) => s.name);
@@ -61,12 +63,15 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
       return;
     }
     memory.state = p.state;
+    await breather();
     const page = renderPage({ collection: p.collection, state: p.state, now: deps.now() / 1000, refreshSeconds, version: deps.version });
+    // On libuv's thread pool, not the event loop: 3 MB of text for 45,000 people is ~30 ms of gzip.
+    const [gzip, pageGzip] = await Promise.all([gzipAsync(p.text), gzipAsync(page)]);
     server.publish({
       text: p.text,
-      gzip: zlib.gzipSync(p.text),
+      gzip,
       page,
-      pageGzip: zlib.gzipSync(page),
+      pageGzip,
       // Healthy while at least one endpoint gave valid data.
       healthy: summary.failed.length < p.collection.results.length,
       reasons: summary.failed.map((e) => `${e}: ${summary.fields[e]}`).join('; '),

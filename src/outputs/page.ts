@@ -23,6 +23,14 @@ export interface PageInput {
   version: string;
 }
 
+/**
+ * Names listed per craft. A real crew is a handful; an answer with 45,000
+ * people on one craft (it fits under the 1 MiB cap) is no list a reader can
+ * use, and rendered whole it was a 1.3 MB page. The count stays exact and
+ * the metrics keep every person.
+ */
+export const MAX_NAMES_PER_CRAFT = 200;
+
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 /** Every name and craft comes from an API: text in HTML, and in attributes, always through this. */
 export function esc(text: string): string {
@@ -90,13 +98,22 @@ function position(p: PageInput, iss: IssNow | undefined, reason: string | undefi
 
 function people(astros: Astros | undefined, reason: string | undefined): string {
   if (!astros) return `<h2>People in space</h2><p class="missing">astros.json gave no valid data in the last refresh${reason ? ` (${esc(reason)})` : ''}.</p>`;
-  const byCraft = new Map<string, string[]>();
-  for (const person of astros.people) byCraft.set(person.craft, [...(byCraft.get(person.craft) ?? []), person.name]);
+  // Counted for every person, listed for the first MAX_NAMES_PER_CRAFT: one pass, linear in the people.
+  const byCraft = new Map<string, { count: number; names: string[] }>();
+  for (const person of astros.people) {
+    let craft = byCraft.get(person.craft);
+    if (!craft) byCraft.set(person.craft, (craft = { count: 0, names: [] }));
+    craft.count += 1;
+    if (craft.names.length < MAX_NAMES_PER_CRAFT) craft.names.push(person.name);
+  }
   const crafts = [...byCraft.entries()]
     // By code point, not localeCompare: ICU's collation data paged in for one
     // sort cost serve ~2 MiB of RSS (npm run bench, daemons).
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([craft, names]) => `<section class="craft"><h3>${esc(craft || '(no craft given)')} <span class="count">${names.length}</span></h3><ul>${names.map((n) => `<li>${esc(n || '(no name given)')}</li>`).join('')}</ul></section>`);
+    .map(([craft, { count, names }]) => {
+      const more = count > names.length ? `<li class="more">… and ${count - names.length} more</li>` : '';
+      return `<section class="craft"><h3>${esc(craft || '(no craft given)')} <span class="count">${count}</span></h3><ul>${names.map((n) => `<li>${esc(n || '(no name given)')}</li>`).join('')}${more}</ul></section>`;
+    });
   return `<h2>People in space: <span id="people">${astros.number}</span></h2><div class="crafts">${crafts.join('')}</div>`;
 }
 
@@ -119,7 +136,7 @@ a{color:#79c0ff}svg{display:block;width:100%;height:auto;border-radius:6px}
 .sea{fill:#10253f}.land{fill:#2f5d50;stroke:#4f8a76;stroke-width:.15}.grid{stroke:#1d3a5c;stroke-width:.2;fill:none}.equator{stroke:#2a4f7a;stroke-width:.3;fill:none}
 .iss .dot{fill:#ff7b39}.iss .halo{fill:none;stroke:#ff7b39;stroke-width:.8}
 .reference .dot{fill:#d2a8ff}.reference .halo{fill:none;stroke:#d2a8ff;stroke-width:.6;stroke-dasharray:1.5 1}
-.missing{color:#ffa198}.age,.count{color:#8b949e}.crafts{display:flex;flex-wrap:wrap;gap:1rem 2.5rem}
+.missing{color:#ffa198}.age,.count,.more{color:#8b949e}.crafts{display:flex;flex-wrap:wrap;gap:1rem 2.5rem}
 ul{margin:0;padding-left:1.1rem}table{border-collapse:collapse}th,td{text-align:left;padding:.2rem .9rem .2rem 0;vertical-align:top}
 .ok{color:#7ee787}.down{color:#ffa198}footer{margin-top:2rem;color:#8b949e;font-size:.85rem}`;
 

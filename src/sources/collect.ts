@@ -2,6 +2,7 @@
 // bounded retries, concurrently except where one needs another's data, and
 // validated. Nothing here knows about metrics.
 import type { FetchConfig } from '../config/config';
+import { breather } from '../lib/breather';
 import { httpGet } from '../lib/http';
 import { AttemptError, withRetries } from '../lib/retry';
 import type { AnySource, Earlier } from './source';
@@ -48,7 +49,10 @@ async function fetchOnce(source: AnySource, cfg: FetchConfig, earlier: Earlier, 
   if (res.status < 200 || res.status > 299) {
     throw new AttemptError(`HTTP ${res.status}: ${describeBody(res.body)}`, res.status >= 500 || res.status === 429);
   }
-  return source.validate(parseJson(res.body), deps.now() / 1000, earlier);
+  const json = parseJson(res.body);
+  // A large answer's parse and its validation are two slices of the event loop, not one.
+  await breather();
+  return await source.validate(json, deps.now() / 1000, earlier);
 }
 
 /** One source, with retries on network errors, timeouts, 5xx and 429 (never on invalid data). */

@@ -29,10 +29,14 @@ export interface Source<T> {
   /** Sources whose data this one needs before it can ask (collected first). */
   readonly after?: readonly string[];
   url(cfg: FetchConfig, earlier: Earlier): string;
-  /** The parsed JSON body, untrusted: its data, or a ValidationError naming the first fault. */
-  validate(json: unknown, nowSeconds: number, earlier: Earlier): T;
+  /**
+   * The parsed JSON body, untrusted: its data, or a ValidationError naming
+   * the first fault. A source whose answer can be long (a list) works in
+   * slices (lib/breather.ts) and returns a promise.
+   */
+  validate(json: unknown, nowSeconds: number, earlier: Earlier): T | Promise<T>;
   /** Its data series. Only called with valid data: a failed source has none (no stale values). */
-  fill(data: T, sink: Sink, earlier: Earlier): void;
+  fill(data: T, sink: Sink, earlier: Earlier): void | Promise<void>;
 }
 
 /**

@@ -21,9 +21,17 @@ const MAX_LABEL_CHARS = 256;
  * are legal in the exposition format but trip up tools downstream, and a 10 KB
  * name is no use to anyone: replace the former, cut the latter.
  */
+// eslint-disable-next-line no-control-regex -- replacing control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// eslint-disable-next-line no-control-regex -- as above
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+
 export function cleanLabelText(text: string): string {
-  // eslint-disable-next-line no-control-regex -- replacing control characters is the point
-  const cleaned = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
+  // Per person, so linear in the answer: a clean name is scanned once and
+  // not copied, and only a long one is split into code points.
+  const cleaned = CONTROL.test(text) ? text.replace(CONTROLS, '\ufffd') : text;
+  // At most MAX_LABEL_CHARS UTF-16 units is at most that many code points.
+  if (cleaned.length <= MAX_LABEL_CHARS) return cleaned;
   const chars = Array.from(cleaned);
   return chars.length > MAX_LABEL_CHARS ? `${chars.slice(0, MAX_LABEL_CHARS - 1).join('')}…` : cleaned;
 }

@@ -247,6 +247,92 @@ async function serveLoad(apiUrl: string, dir: string): Promise<string[]> {
   return lines;
 }
 
+/** Percentile p (0-100) of xs, nearest rank. */
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+};
+
+/** How long one GET takes, connection included (a scrape as Prometheus makes it: a new connection, gzip). */
+function timedGet(url: string, timeoutMs = 5000): Promise<number> {
+  const http = require('node:http') as typeof import('node:http');
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, headers: { 'accept-encoding': 'gzip' }, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(performance.now() - t0));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Large astros.json answers (all under the 1 MiB cap at 45,000 people):
+ * one-shot wall time, serve's refresh time, every scrape's latency while
+ * serve refreshes each second, and the page's render time. serve runs with
+ * the units' flags; the fake API sends a pre-serialised body so the bench's
+ * own event loop stays free for the scraper.
+ */
+async function scaling(api: Awaited<ReturnType<typeof startFakeApi>>, dir: string): Promise<string[]> {
+  const flags = schedulerUnitFlags();
+  const { people } = require('./scaling') as typeof import('./scaling');
+  const seconds = Number(process.env.BENCH_SCALING_SECONDS ?? 8);
+  const lines = [
+    `Scaling with the size of astros.json (serve and the page under ${flags.join(' ')}; serve refreshing every 1 s and scraped every 20 ms for ${seconds} s; one-shot: median of 5 runs). Names are realistic (\`Astronaut Number 12345\`), so 45,000 people take 2.1 MB, past the 1 MiB cap: --max-body 4MiB here; an answer with shorter names under the cap is the same work per person:`,
+    '',
+    '| people | crafts | astros.json | one-shot wall (ms) | serve refresh median / max (ms) | scrapes during refreshes | scrape p50 / p99 / max (ms) | page render (ms) | page size |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  const verdicts: string[] = [];
+  const sizes = process.env.BENCH_SCALING_PEOPLE?.split(',').map(Number) ?? [10, 1000, 10_000, 45_000];
+  for (const n of sizes) {
+    for (const crafts of [1, 12]) {
+      const body = Buffer.from(JSON.stringify({ message: 'success', number: n, people: people(n, crafts) }));
+      api.set('/astros.json', { kind: 'raw', body, headers: { 'content-type': 'application/json' } });
+      const once: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const s = await measure([process.execPath, BIN, '--api-url', api.url, '--max-body', '4MiB', '-o', join(dir, 'scale.prom'), '-q']);
+        if (s.exit !== 0) throw new Error(`one-shot with ${n} people exited ${s.exit}`);
+        if (i > 0) once.push(s.wall_ms);
+      }
+      const port = await freePort();
+      const serve = spawn(process.execPath, [...flags, BIN, 'serve', '--api-url', api.url, '--max-body', '4MiB', '--listen', `127.0.0.1:${port}`, '--refresh', '1s', '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let log = '';
+      serve.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
+      const scrapes: number[] = [];
+      try {
+        const url = `http://127.0.0.1:${port}/metrics`;
+        await waitFor('serve', async () => ((await getText(url)).status === 200 ? true : undefined), 30_000);
+        const until = performance.now() + seconds * 1000;
+        for (let i = 0; performance.now() < until && i < 10_000; i++) {
+          scrapes.push(await timedGet(url));
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      } finally {
+        serve.kill('SIGTERM');
+        await new Promise((r) => serve.once('exit', r));
+      }
+      const refreshes = log
+        .split('\n')
+        .filter((l) => l.includes('"msg":"refresh finished"'))
+        .map((l) => Number((JSON.parse(l) as { duration: string }).duration.replace(/s$/, '')) * 1000);
+      const page = JSON.parse(spawnSync(process.execPath, [...flags, join(ROOT, 'dist', 'test', 'bench', 'scaling.js'), String(n), String(crafts)], { encoding: 'utf8' }).stdout) as { page_ms: number; page_bytes: number };
+      lines.push(
+        `| ${n} | ${crafts} | ${f1(body.length / 1024)} KiB | ${f1(median(once))} | ${f1(median(refreshes))} / ${f1(Math.max(...refreshes))} | ${scrapes.length} | ${f1(pct(scrapes, 50))} / ${f1(pct(scrapes, 99))} / ${f1(Math.max(...scrapes))} | ${f2(page.page_ms)} | ${f1(page.page_bytes / 1024)} KiB |`,
+      );
+      if (n === 45_000 && crafts === 1) {
+        const worst = Math.max(...refreshes);
+        const slowest = Math.max(...scrapes);
+        verdicts.push(`- 45,000 people on one craft: every refresh ≤ 500 ms: max ${f1(worst)} ms — ${worst <= 500 ? 'within budget' : 'OVER BUDGET'}`);
+        verdicts.push(`- every scrape during refreshes ≤ 50 ms: max ${f1(slowest)} ms over ${scrapes.length} scrapes — ${slowest <= 50 ? 'within budget' : 'OVER BUDGET'}`);
+      }
+    }
+  }
+  api.set('/astros.json', { kind: 'json', body: { message: 'success', number: 3, people: people(3, 2) } });
+  return [...lines, '', ...verdicts];
+}
+
 async function main(): Promise<void> {
   const api = await startFakeApi();
   const dir = mkdtempSync(join(tmpdir(), 'one-bench-'));
@@ -258,6 +344,7 @@ async function main(): Promise<void> {
     if (want('daemons')) sections.push(await daemons(api.url, dir));
     if (want('soak')) sections.push(await soak(api.url, dir));
     if (want('load')) sections.push(await serveLoad(api.url, dir));
+    if (want('scaling')) sections.push(await scaling(api, dir));
     process.stdout.write(`${sections.map((s) => s.join('\n')).join('\n\n')}\n`);
   } finally {
     await api.close();

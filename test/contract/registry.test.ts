@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { METRIC_LIST } from '../../src/contract/metrics';
+import { parseExposition } from '../../src/contract/previous';
 import { buildRegistry, render, type BuildMeta } from '../../src/contract/registry';
 import { advance, emptyState, type RunState } from '../../src/contract/state';
 import type { Collection, Outcome } from '../../src/sources/collect';
@@ -82,7 +83,7 @@ const before: RunState = {
 
 async function golden(name: string, o: Outcomes, m: BuildMeta, prev: RunState = before): Promise<void> {
   const c = collection(o);
-  const text = await render(buildRegistry(c, advance(prev, c, m.now), m));
+  const text = await render(await buildRegistry(c, advance(prev, c, m.now), m));
   const file = join(GOLDEN, name);
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
   assert.equal(text, readFileSync(file, 'utf8'), `${name} differs from the golden file (UPDATE_GOLDEN=1 rewrites it)`);
@@ -100,9 +101,29 @@ describe('exposition golden files', () => {
 describe('the contract in the output', () => {
   it('every family in the contract appears in the --cross-check output with its HELP and TYPE', async () => {
     const c = collection(crossCheck);
-    const text = await render(buildRegistry(c, advance(emptyState(), c, meta.now), meta));
+    const text = await render(await buildRegistry(c, advance(emptyState(), c, meta.now), meta));
     for (const m of METRIC_LIST) {
       assert.ok(text.includes(`# HELP ${m.name} ${m.help}\n# TYPE ${m.name} ${m.type}\n`), m.name);
     }
+  });
+});
+
+describe('series identity', () => {
+  it('distinct (name, craft) pairs stay distinct series, whatever the commas and colons in them', async () => {
+    const people = [
+      { name: 'Oleg', craft: 'ISS,name:Ivan' },
+      { name: 'Ivan,name:Oleg', craft: 'ISS' },
+      { name: 'a:b', craft: 'c' },
+      { name: 'a', craft: 'b:c' },
+      { name: 'Oleg', craft: 'ISS,name:Ivan' },
+    ];
+    const c = collection({ ...success, astros: ok({ number: people.length, people }, 0.01) });
+    const text = await render(await buildRegistry(c, advance(emptyState(), c, meta.now), meta));
+    const info = parseExposition(text).filter((s) => s.name === 'open_notify_astronaut_info');
+    assert.deepEqual(
+      info.map((s) => s.labels),
+      people.slice(0, 4),
+      'four distinct people, the exact duplicate once',
+    );
   });
 });

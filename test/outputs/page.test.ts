@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { emptyState } from '../../src/contract/state';
-import { esc, renderPage, type PageInput } from '../../src/outputs/page';
+import { esc, MAX_NAMES_PER_CRAFT, renderPage, type PageInput } from '../../src/outputs/page';
 import { project } from '../../src/outputs/worldMap';
 import type { Outcome } from '../../src/sources/collect';
 import { SOURCES } from '../../src/sources/table';
@@ -75,6 +75,23 @@ describe('landing page', () => {
     );
     assert.match(html, /<g id="reference" class="reference" data-latitude="1.05"/);
     assert.match(html, /km from Open Notify's for the same second; 420 km up, eclipsed/);
+    assert.ok(Buffer.byteLength(html) < 150_000, `${Buffer.byteLength(html)} bytes`);
+  });
+
+  it('lists at most MAX_NAMES_PER_CRAFT names per craft, then how many more; the count stays exact', () => {
+    const people = [
+      ...Array.from({ length: 45_000 }, (_, i) => ({ name: `Person ${i}`, craft: 'ISS' })),
+      { name: 'Li', craft: 'Tiangong' },
+    ];
+    const html = renderPage(input({ astros: ok({ number: people.length, people }), iss_now: ok({ latitude: 0, longitude: 0, timestamp: NOW }) }));
+    const iss = /<h3>ISS <span class="count">(\d+)<\/span><\/h3><ul>(.*?)<\/ul>/s.exec(html);
+    assert.ok(iss);
+    assert.equal(iss[1], '45000');
+    assert.equal((iss[2].match(/<li>/g) ?? []).length, MAX_NAMES_PER_CRAFT);
+    assert.ok(iss[2].startsWith('<li>Person 0</li><li>Person 1</li>'), 'the first ones, in the API\'s order');
+    assert.match(iss[2], new RegExp(`<li class="more">… and ${45_000 - MAX_NAMES_PER_CRAFT} more</li>$`));
+    assert.match(html, /<h3>Tiangong <span class="count">1<\/span><\/h3><ul><li>Li<\/li><\/ul>/);
+    assert.match(html, /<span id="people">45001<\/span>/);
     assert.ok(Buffer.byteLength(html) < 150_000, `${Buffer.byteLength(html)} bytes`);
   });
 });

@@ -4,9 +4,9 @@ import { validateAstros } from '../../src/sources/astros';
 import { astrosBody, PEOPLE } from '../support/fakeOpenNotify';
 
 describe('validateAstros', () => {
-  it('accepts the API shape', () => {
-    assert.deepEqual(validateAstros(astrosBody()), { number: 3, people: PEOPLE });
-    assert.deepEqual(validateAstros(astrosBody([], 0)), { number: 0, people: [] });
+  it('accepts the API shape', async () => {
+    assert.deepEqual(await validateAstros(astrosBody()), { number: 3, people: PEOPLE });
+    assert.deepEqual(await validateAstros(astrosBody([], 0)), { number: 0, people: [] });
   });
   const bad: [string, unknown, RegExp][] = [
     ['not an object', [], /not a JSON object/],
@@ -21,5 +21,5 @@ describe('validateAstros', () => {
     ['craft missing', astrosBody([{ name: 'A' } as never]), /"people\[0\]" must have string "name" and "craft"/],
     ['name a number', astrosBody([{ name: 1, craft: 'ISS' } as never]), /people\[0\]/],
   ];
-  for (const [name, body, re] of bad) it(`refuses ${name}`, () => assert.throws(() => validateAstros(body), re));
+  for (const [name, body, re] of bad) it(`refuses ${name}`, () => assert.rejects(validateAstros(body), re));
 });
