@@ -363,19 +363,28 @@ after a signal, 2 for a usage error (a bad cron expression or time zone,
         .argParser(arg(parseRefresh)),
     )
     .addOption(new Option('--process-metrics', "also serve the process's own metrics (CPU, memory, event loop)"))
+    .addOption(
+      new Option('--max-connections <n>', 'open connections at most; past it a new one is closed at once (1-65535)')
+        .env('OPEN_NOTIFY_MAX_CONNECTIONS')
+        .default(256)
+        .argParser(arg((v) => parseCount(v, 1, 65535))),
+    )
     .addHelpText(
       'after',
       `
 Endpoints: /metrics (the last refresh, rendered once and cached: scrapes never
-reach the API), /healthz (200 while the last refresh got valid data from at
+reach the API, and never wait for a refresh in progress), /healthz (200 while the last refresh got valid data from at
 least one endpoint, 503 otherwise), / (the landing page: the ISS on a world
 map, the people in space, each endpoint's health; no JavaScript).
 The API asks for no more than one request every 5 s; the default refresh is 15s.
+Connections past --max-connections, and a connection with more than 16
+requests whose answers it has not read, are closed at once and counted in
+open_notify_serve_connections_dropped_total{reason}.
 Exit codes: 0 after SIGTERM, SIGINT or SIGHUP, 2 for a usage error or an
 address that cannot be listened on (in use, not local).
 `,
     )
-    .action((opts: CollectOpts & { listen: Listen; refresh: Trigger; processMetrics?: boolean }, cmd: Command) => {
+    .action((opts: CollectOpts & { listen: Listen; refresh: Trigger; processMetrics?: boolean; maxConnections: number }, cmd: Command) => {
       const taken = opts.processMetrics ? opts.label.find(([name]) => PROCESS_METRIC_LABELS.includes(name)) : undefined;
       if (taken) {
         // prom-client lets a series' own label win: the operator's value would be lost on those series.
@@ -385,7 +394,7 @@ address that cannot be listened on (in use, not local).
         });
       }
       const { collect, log } = toCollect(opts, cmd);
-      set({ kind: 'serve', serve: { ...collect, listen: opts.listen, refresh: opts.refresh, processMetrics: opts.processMetrics === true }, log });
+      set({ kind: 'serve', serve: { ...collect, listen: opts.listen, refresh: opts.refresh, processMetrics: opts.processMetrics === true, maxConnections: opts.maxConnections }, log });
     });
 
   addCollectOptions(program.command('push'))

@@ -16,6 +16,8 @@ export interface MetricSpec {
   readonly help: string;
   /** Histograms only: upper bounds, ascending (+Inf is implied). */
   readonly buckets?: readonly number[];
+  /** Written only by `serve` (about its own HTTP side), never in a textfile or a push. */
+  readonly serveOnly?: true;
 }
 
 function spec(name: string, type: MetricType, labels: readonly string[], help: string): MetricSpec {
@@ -53,6 +55,11 @@ export const METRICS = {
   skippedRuns: spec('open_notify_skipped_runs_total', 'counter', [], 'Scheduled runs skipped because the previous run was still in flight.'),
   lastRun: spec('open_notify_last_run_timestamp_seconds', 'gauge', [], 'Unix time this output was produced.'),
   buildInfo: spec('open_notify_build_info', 'gauge', ['version', 'nodejs'], 'Version of open-notify-exporter and of Node.js that produced this output; the value is always 1.'),
+  // serve's own HTTP side (outputs/metricsServer.ts).
+  connectionsDropped: {
+    ...spec('open_notify_serve_connections_dropped_total', 'counter', ['reason'], 'Connections serve closed at once: reason max_connections (past --max-connections) or unread_responses (requests sent without reading the answers).'),
+    serveOnly: true,
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 export const METRIC_LIST: readonly MetricSpec[] = Object.values(METRICS);

@@ -192,3 +192,15 @@ export async function render(registry: RegistryT): Promise<string> {
   }
   return `${families.join('\n\n')}\n`;
 }
+
+/** serve's own series (its HTTP side), with the operator's constant labels, after the snapshot's text. */
+export async function renderOwnSeries(dropped: Readonly<Record<string, number>>, labels: Record<string, string>): Promise<string> {
+  const { Registry } = promClient();
+  const registry = new Registry();
+  registry.setDefaultLabels(labels);
+  const f = new SampleFamily(METRICS.connectionsDropped);
+  for (const [reason, n] of Object.entries(dropped)) f.set(n, { reason });
+  registry.registerMetric(f.metric());
+  // A blank line between families, as in the snapshot's own text.
+  return `\n${await render(registry)}`;
+}

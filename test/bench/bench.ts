@@ -333,6 +333,61 @@ async function scaling(api: Awaited<ReturnType<typeof startFakeApi>>, dir: strin
   return [...lines, '', ...verdicts];
 }
 
+function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+/**
+ * 80 connections each sending 20,000 pipelined GET / and reading nothing
+ * (all on loopback), while a well-behaved client scrapes /metrics every
+ * 100 ms on a connection of its own: serve's peak RSS and that scrape's
+ * worst latency, with the units' flags and with V8's defaults.
+ */
+async function flood(apiUrl: string): Promise<string[]> {
+  const net = require('node:net') as typeof import('node:net');
+  const CONNECTIONS = 80;
+  const REQUESTS = 20_000;
+  const seconds = 6;
+  const request = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n'.repeat(REQUESTS));
+  const lines = [`Pipelining flood: ${CONNECTIONS} connections × ${REQUESTS.toLocaleString('en')} pipelined GET / (${f1(request.length / 1024 / 1024)} MiB each), none read, while one client scrapes /metrics every 100 ms for ${seconds} s:`, ''];
+  lines.push('| serve run with | RSS before (MiB) | peak RSS (MiB) | scrapes | scrape max (ms) | connections closed |', '|---|---|---|---|---|---|');
+  const verdicts: string[] = [];
+  for (const [label, flags] of [[schedulerUnitFlags().join(' '), schedulerUnitFlags()], ["V8's defaults", []]] as const) {
+    const port = await freePort();
+    const serve = spawn(process.execPath, [...flags, BIN, 'serve', '--api-url', apiUrl, '--listen', `127.0.0.1:${port}`, '--refresh', '1h', '-q'], { stdio: 'ignore' });
+    const sockets: import('node:net').Socket[] = [];
+    try {
+      const url = `http://127.0.0.1:${port}/metrics`;
+      await waitFor('serve', async () => ((await getText(url)).status === 200 ? true : undefined));
+      const before = statusKiB(serve.pid!, 'VmRSS') / 1024;
+      for (let i = 0; i < CONNECTIONS; i++) {
+        const sock = net.connect(port, '127.0.0.1');
+        sock.pause();
+        sock.on('error', () => undefined);
+        sock.write(request);
+        sockets.push(sock);
+      }
+      const latencies: number[] = [];
+      const until = performance.now() + seconds * 1000;
+      for (let i = 0; performance.now() < until && i < 1000; i++) {
+        latencies.push(await timedGet(url, 10_000).catch(() => Infinity));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const peak = statusKiB(serve.pid!, 'VmHWM') / 1024;
+      const dropped = /reason="unread_responses"[^}]*\} (\d+)/.exec((await getText(url)).body)?.[1] ?? '?';
+      const worst = Math.max(...latencies);
+      lines.push(`| ${label} | ${f1(before)} | ${f1(peak)} | ${latencies.length} | ${f1(worst)} | ${dropped} of ${CONNECTIONS} |`);
+      verdicts.push(`- ${label}: peak RSS < 200 MiB: ${f1(peak)} MiB — ${peak < 200 ? 'within budget' : 'OVER BUDGET'}; every scrape < 2 s: max ${f1(worst)} ms — ${worst < 2000 ? 'within budget' : 'OVER BUDGET'}`);
+    } finally {
+      for (const sock of sockets) sock.destroy();
+      serve.kill('SIGTERM');
+      await new Promise((r) => serve.once('exit', r));
+    }
+  }
+  return [...lines, '', ...verdicts];
+}
+
 async function main(): Promise<void> {
   const api = await startFakeApi();
   const dir = mkdtempSync(join(tmpdir(), 'one-bench-'));
@@ -345,6 +400,7 @@ async function main(): Promise<void> {
     if (want('soak')) sections.push(await soak(api.url, dir));
     if (want('load')) sections.push(await serveLoad(api.url, dir));
     if (want('scaling')) sections.push(await scaling(api, dir));
+    if (want('flood')) sections.push(await flood(api.url));
     process.stdout.write(`${sections.map((s) => s.join('\n')).join('\n\n')}\n`);
   } finally {
     await api.close();

@@ -209,6 +209,97 @@ describe('serve', () => {
   });
 });
 
+/** Opens a connection and sends `requests` pipelined GET / without reading anything back. */
+async function flood(port: number, requests: number): Promise<import('node:net').Socket> {
+  const net = await import('node:net');
+  const s = net.connect(port, '127.0.0.1');
+  s.pause();
+  s.on('error', () => undefined);
+  s.write('GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n'.repeat(requests));
+  return s;
+}
+
+describe('serve: connection limits', () => {
+  it('a connection sending requests without reading the answers is closed and counted; scrapes go on', async (t) => {
+    const { cli, url } = await startServe(t, ['--refresh', '1h', '--label', 'site=lab1']);
+    const port = Number(new URL(url).port);
+    const sockets = await Promise.all(Array.from({ length: 20 }, () => flood(port, 5000)));
+    t.after(() => sockets.forEach((s) => s.destroy()));
+    const dropped = await waitFor('the floods to be closed', async () => {
+      const v = valueOf(parse((await getText(`${url}/metrics`, 5000)).body), 'open_notify_serve_connections_dropped_total', { reason: 'unread_responses', site: 'lab1' });
+      return v === 20 ? v : undefined;
+    });
+    assert.equal(dropped, 20, 'each flooding connection once');
+    assert.equal(valueOf(parse((await getText(`${url}/metrics`)).body), 'open_notify_serve_connections_dropped_total', { reason: 'max_connections' }), 0);
+    assert.match(cli.stderr(), /level=warn msg="closed a connection at once: a client sent more than 16 requests without reading the answers" reason=unread_responses/);
+    assert.equal(cli.stderr().split('\n').filter((l) => l.includes('closed a connection at once')).length, 1, 'one line a minute, not one per connection');
+    // A well-behaved client pipelining a few requests and reading them is served.
+    const net = await import('node:net');
+    const polite = net.connect(port, '127.0.0.1');
+    polite.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(3));
+    let answers = '';
+    polite.setEncoding('utf8').on('data', (d: string) => (answers += d));
+    await waitFor('three answers', () => ((answers.match(/HTTP\/1\.1 200 OK/g) ?? []).length === 3 ? true : undefined), 5000);
+    polite.destroy();
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.result).code, 0);
+  });
+
+  it('--max-connections (or OPEN_NOTIFY_MAX_CONNECTIONS): past it a new connection is closed at once and counted', async (t) => {
+    const cli = startCli(['serve', '--api-url', api.url, '--listen', '127.0.0.1:0', '--refresh', '1h'], { env: { OPEN_NOTIFY_MAX_CONNECTIONS: '3' }, killAfterMs: 60_000 });
+    t.after(() => void cli.child.kill('SIGKILL'));
+    const port = Number(await waitFor('serve to listen', () => /listen=127\.0\.0\.1:(\d+)/.exec(cli.stderr())?.[1], 10_000));
+    await waitFor('the first refresh', () => (cli.stderr().includes('msg="refresh finished"') ? true : undefined), 10_000);
+    const net = await import('node:net');
+    const open = (): Promise<{ socket: import('node:net').Socket; closed: Promise<void> }> =>
+      new Promise((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => resolve({ socket, closed }));
+        const closed = new Promise<void>((r) => socket.once('close', () => r()));
+        socket.on('error', () => undefined);
+      });
+    const held = [await open(), await open(), await open()];
+    t.after(() => held.forEach((h) => h.socket.destroy()));
+    const extra = await open();
+    await extra.closed; // closed by serve without a byte of answer
+    for (const h of held) h.socket.destroy();
+    await Promise.all(held.map((h) => h.closed));
+    // The gzipped /metrics may show serve's own counts up to a second old.
+    const count = async () => valueOf(parse((await getText(`http://127.0.0.1:${port}/metrics`)).body), 'open_notify_serve_connections_dropped_total', { reason: 'max_connections' });
+    assert.equal(await waitFor('the drop to be counted', async () => ((await count()) === 1 ? 1 : undefined), 5000), 1);
+    assert.match(cli.stderr(), /closed a connection at once: more than --max-connections 3 open/);
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.result).code, 0);
+    const bad = await runCli(['serve', '--max-connections', '0']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /option '--max-connections <n>' argument '0' is invalid\. expected a whole number from 1 to 65535/);
+  });
+});
+
+describe('serve: a very large answer', () => {
+  it('45,000 people: every scrape of /metrics and / answers well inside a scrape timeout while refreshes run; the page lists 200 per craft', async (t) => {
+    const people = Array.from({ length: 45_000 }, (_, i) => ({ name: `P${i}`, craft: 'ISS' }));
+    api.set('/astros.json', { kind: 'raw', body: JSON.stringify(astrosBody(people)), headers: { 'content-type': 'application/json' } });
+    const { cli, url } = await startServe(t, ['--refresh', '1s', '--max-body', '2MiB']);
+    const refreshes = () => cli.stderr().split('\n').filter((l) => l.includes('msg="refresh finished"')).length;
+    const first = refreshes();
+    // Before: each refresh took 10-16 s and a scrape waited for it (11-15 s, past Prometheus' 10 s default).
+    for (let i = 0; refreshes() < first + 3 && i < 400; i++) {
+      const m = await getText(`${url}/metrics`, 5000);
+      assert.equal(m.status, 200);
+      const page = await getText(`${url}/`, 5000);
+      assert.equal(page.status, 200);
+    }
+    assert.ok(refreshes() >= first + 3, 'three refreshes ran meanwhile');
+    const s = parse((await getText(`${url}/metrics`)).body);
+    assert.equal(s.filter((x) => x.name === 'open_notify_astronaut_info').length, 45_000, 'the metrics keep every person');
+    const page = (await getText(`${url}/`)).body;
+    assert.match(page, /<h3>ISS <span class="count">45000<\/span><\/h3>/);
+    assert.match(page, /<li class="more">… and 44800 more<\/li>/);
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.result).code, 0);
+  });
+});
+
 describe('serve: Accept-Encoding', () => {
   it('gzip only when acceptable: q=0 means not acceptable (RFC 9110), identity always served', async (t) => {
     const { cli, url } = await startServe(t, ['--refresh', '1h']);
