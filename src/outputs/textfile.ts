@@ -1,7 +1,7 @@
 // The atomic write of the .prom file. node_exporter reads every *.prom file in
 // its directory at each scrape and drops a file that does not parse, so the
 // output name must only ever hold a complete file: the old one or the new one.
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { errnoReason as reason, fileType, fsyncPath, lstat, readdir, rename, stat, unlink } from '../lib/fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -23,13 +23,35 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** The longest file name Linux file systems take, in bytes. */
+const NAME_MAX = 255;
+/** What a temp name adds to its prefix: `.<uint32>` for ours, another for write-file-atomic's. */
+const TEMP_SUFFIX_BYTES = 2 * 11;
+
 /**
- * Our leftovers are `<output>.<digits>` (the staged file) and
- * `<output>.<digits>.<digits>` (write-file-atomic's temp file); neither ends
+ * The prefix of our temp names for this output: its own name, or, when
+ * that plus the two suffixes would pass NAME_MAX (a legal name of 234-255
+ * bytes could never be written), its first bytes and a hash of the whole
+ * name, so two long names in one directory keep apart. Never `*.prom`.
+ */
+export function tempPrefix(target: string): string {
+  const name = basename(target);
+  const bytes = Buffer.from(name, 'utf8');
+  if (bytes.length + TEMP_SUFFIX_BYTES <= NAME_MAX) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  let keep = NAME_MAX - TEMP_SUFFIX_BYTES - 1 - hash.length;
+  // Cut at a character boundary: never half a UTF-8 sequence.
+  while (keep > 0 && (bytes[keep] & 0xc0) === 0x80) keep -= 1;
+  return `${bytes.subarray(0, keep).toString('utf8')}~${hash}`;
+}
+
+/**
+ * Our leftovers are `<prefix>.<digits>` (the staged file) and
+ * `<prefix>.<digits>.<digits>` (write-file-atomic's temp file); neither ends
  * in `.prom`, so node_exporter never reads them. Nothing else is touched.
  */
 function leftoverPattern(target: string): RegExp {
-  return new RegExp(`^${escapeRegExp(basename(target))}\\.\\d+(\\.\\d+)?$`);
+  return new RegExp(`^${escapeRegExp(tempPrefix(target))}\\.\\d+(\\.\\d+)?$`);
 }
 
 export async function sweepLeftovers(target: string, nowMs: number = Date.now()): Promise<string[]> {
@@ -154,7 +176,7 @@ export async function writeTextfile(output: Output | string, text: string, sweep
   const payload = Buffer.from(text, 'utf8');
   // A caller may have started the sweep earlier (the one-shot: while it fetches).
   const swept = await (sweeping ?? sweepLeftovers(target));
-  const staged = `${target}.${randomInt(0, 2 ** 32 - 1)}`;
+  const staged = join(dirname(target), `${tempPrefix(target)}.${randomInt(0, 2 ** 32 - 1)}`);
   try {
     // chown: false — as root under SystemCallFilter=~@privileged, chown fails with
     // EPERM and write-file-atomic treats that as fatal.

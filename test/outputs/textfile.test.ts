@@ -2,11 +2,11 @@
 // (as root) a full disk, a nearly full disk and a read-only mount.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync, openSync, writeSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync, openSync, writeSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { sweepLeftovers, writeTextfile, WriteError, SWEEP_GRACE_MS } from '../../src/outputs/textfile';
+import { sweepLeftovers, tempPrefix, writeTextfile, WriteError, SWEEP_GRACE_MS } from '../../src/outputs/textfile';
 import { astrosBody, startFakeApi, type FakeApi } from '../support/fakeOpenNotify';
 import { requireRoot, runCli, strayFiles, tempDir } from '../support/helpers';
 
@@ -142,4 +142,51 @@ describe('disk faults (root): exit 3, old file byte-identical, no temp file', ()
 
   it('read-only file system', (t) =>
     faultCase(t, (dir) => execFileSync('mount', ['-o', 'remount,ro', dir]), /cannot write \S+: read-only file system"/));
+});
+
+describe('long output names', () => {
+  // 5 + 230 bytes up to 250 + '.prom' = 255, NAME_MAX; 'é' is two bytes in UTF-8.
+  const names = [`${'a'.repeat(230)}.prom`, `${'b'.repeat(245)}.prom`, `${'c'.repeat(250)}.prom`, `${'é'.repeat(125)}.prom`, `${'日'.repeat(83)}x.prom`];
+  it('every name the file system takes is written, new or replacing, and the temp names fit NAME_MAX', async (t) => {
+    const dir = tempDir(t);
+    for (const name of names) {
+      const out = join(dir, name);
+      assert.ok(Buffer.byteLength(name) <= 255 && Buffer.byteLength(name) >= 235, `${Buffer.byteLength(name)} bytes`);
+      await writeTextfile(out, 'open_notify_runs_total 1\n');
+      await writeTextfile(out, 'open_notify_runs_total 2\n');
+      assert.equal(readFileSync(out, 'utf8'), 'open_notify_runs_total 2\n');
+      const prefix = tempPrefix(out);
+      assert.ok(Buffer.byteLength(prefix) + 22 <= 255, `${Buffer.byteLength(prefix)}-byte prefix`);
+      assert.ok(!prefix.endsWith('.prom'));
+      assert.ok(!prefix.includes('\ufffd'), 'cut at a character boundary');
+    }
+    assert.deepEqual(readdirSync(dir).sort(), [...names].sort(), 'nothing left beside them');
+    // Two long names alike in their first 224 bytes keep apart.
+    assert.notEqual(tempPrefix(join(dir, `${'d'.repeat(240)}1.prom`)), tempPrefix(join(dir, `${'d'.repeat(240)}2.prom`)));
+  });
+
+  it("the sweep recognises a long name's leftovers, and only those", async (t) => {
+    const dir = tempDir(t);
+    const out = join(dir, names[2]);
+    const mine = [join(dir, `${tempPrefix(out)}.123`), join(dir, `${tempPrefix(out)}.123.456`)];
+    const other = join(dir, `${tempPrefix(join(dir, names[1]))}.123`);
+    for (const f of [...mine, other]) writeFileSync(f, 'x');
+    const old = new Date(Date.now() - 2 * SWEEP_GRACE_MS);
+    for (const f of [...mine, other]) utimesSync(f, old, old);
+    assert.deepEqual((await sweepLeftovers(out)).sort(), mine.sort());
+    assert.ok(existsSync(other), "another output's leftover is not ours");
+  });
+
+  it('the CLI writes a 255-byte output name, exit 0', async (t) => {
+    const api = await startFakeApi();
+    t.after(() => api.close());
+    const dir = tempDir(t);
+    const out = join(dir, names[3]);
+    for (let i = 0; i < 2; i++) {
+      const r = await runCli(['--api-url', api.url, '-o', out]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    assert.match(readFileSync(out, 'utf8'), /open_notify_runs_total 2\n/);
+    assert.deepEqual(strayFiles(dir, [names[3]]), []);
+  });
 });
