@@ -55,6 +55,7 @@ export async function produce(cfg: CollectConfig, deps: RunDeps, prevState: RunS
     }),
     prevState,
   ]);
+  for (const { source, outcome } of collection.results) if (outcome.ok) for (const w of outcome.warnings ?? []) deps.log.warn(w, { endpoint: source.name });
   const now = Math.round(deps.now()) / 1000;
   const state = advance(prev, collection, now);
   await breather();

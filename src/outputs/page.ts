@@ -90,7 +90,7 @@ function position(p: PageInput, iss: IssNow | undefined, reason: string | undefi
   if (reference) {
     const apart = reference.timestamp === iss.timestamp ? `, ${greatCircleKm(iss.latitude, iss.longitude, reference.latitude, reference.longitude).toFixed(1)} km from Open Notify's for the same second` : '';
     lines.push(
-      `<p class="reference">wheretheiss.at: ${deg(reference.latitude, 'N', 'S')}, ${deg(reference.longitude, 'E', 'W')}${apart}; ${Math.round(reference.altitudeKm)} km up, ${reference.sunlit ? 'in daylight' : 'eclipsed'}.</p>`,
+      `<p class="reference">wheretheiss.at: ${deg(reference.latitude, 'N', 'S')}, ${deg(reference.longitude, 'E', 'W')}${apart}; ${Math.round(reference.altitudeKm)} km up${reference.sunlit === undefined ? '' : reference.sunlit ? ', in daylight' : ', eclipsed'}.</p>`,
     );
   }
   return lines.join('');

@@ -10,7 +10,7 @@ import { enabledSources } from './table';
 import { describeBody, parseJson } from './validate';
 
 export type Outcome<T> =
-  | { ok: true; data: T; durationSeconds: number; attempts: number; attemptSeconds: number[] }
+  | { ok: true; data: T; durationSeconds: number; attempts: number; attemptSeconds: number[]; warnings?: string[] }
   | { ok: false; reason: string; durationSeconds: number; attempts: number; attemptSeconds: number[] };
 
 export interface Result {
@@ -38,7 +38,7 @@ export interface CollectDeps {
 
 const MAX_REDIRECTS = 3;
 
-async function fetchOnce(source: AnySource, cfg: FetchConfig, earlier: Earlier, deps: CollectDeps): Promise<unknown> {
+async function fetchOnce(source: AnySource, cfg: FetchConfig, earlier: Earlier, deps: CollectDeps, warnings: string[]): Promise<unknown> {
   const res = await httpGet(source.url(cfg, earlier), {
     timeoutMs: cfg.timeoutMs,
     maxBodyBytes: cfg.maxBodyBytes,
@@ -52,13 +52,15 @@ async function fetchOnce(source: AnySource, cfg: FetchConfig, earlier: Earlier, 
   const json = parseJson(res.body);
   // A large answer's parse and its validation are two slices of the event loop, not one.
   await breather();
-  return await source.validate(json, deps.now() / 1000, earlier);
+  warnings.length = 0;
+  return await source.validate(json, deps.now() / 1000, earlier, (w) => warnings.push(w));
 }
 
 /** One source, with retries on network errors, timeouts, 5xx and 429 (never on invalid data). */
 export async function fetchSource(source: AnySource, cfg: FetchConfig, deps: CollectDeps, earlier: Earlier = noEarlier): Promise<Outcome<unknown>> {
   const endpoint = source.name;
-  const r = await withRetries(() => fetchOnce(source, cfg, earlier, deps), {
+  const warnings: string[] = [];
+  const r = await withRetries(() => fetchOnce(source, cfg, earlier, deps, warnings), {
     retries: cfg.retries,
     sleep: deps.sleep,
     signal: deps.signal,
@@ -68,7 +70,7 @@ export async function fetchSource(source: AnySource, cfg: FetchConfig, deps: Col
     },
   });
   const timing = { durationSeconds: r.durationSeconds, attempts: r.attempts, attemptSeconds: r.attemptSeconds };
-  return r.ok ? { ok: true, data: r.value, ...timing } : { ok: false, reason: r.reason, ...timing };
+  return r.ok ? { ok: true, data: r.value, ...timing, ...(warnings.length ? { warnings: [...warnings] } : {}) } : { ok: false, reason: r.reason, ...timing };
 }
 
 const noEarlier: Earlier = { data: () => undefined };

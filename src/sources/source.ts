@@ -32,9 +32,10 @@ export interface Source<T> {
   /**
    * The parsed JSON body, untrusted: its data, or a ValidationError naming
    * the first fault. A source whose answer can be long (a list) works in
-   * slices (lib/breather.ts) and returns a promise.
+   * slices (lib/breather.ts) and returns a promise. `warn` is for a fault
+   * that costs a series but not the source's data (it reaches the log).
    */
-  validate(json: unknown, nowSeconds: number, earlier: Earlier): T | Promise<T>;
+  validate(json: unknown, nowSeconds: number, earlier: Earlier, warn: (message: string) => void): T | Promise<T>;
   /** Its data series. Only called with valid data: a failed source has none (no stale values). */
   fill(data: T, sink: Sink, earlier: Earlier): void | Promise<void>;
 }

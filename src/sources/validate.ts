@@ -42,7 +42,9 @@ export function describeBody(body: Buffer): string {
   if (/^\s*</.test(text)) return 'an HTML page';
   try {
     const json: unknown = JSON.parse(body.toString('utf8'));
+    // Open Notify says why in `reason`; wheretheiss.at in `error` ({"error":"satellite not found","status":404}).
     if (isObject(json) && typeof json.reason === 'string') return oneLine(json.reason, 100);
+    if (isObject(json) && typeof json.error === 'string') return oneLine(json.error, 100);
   } catch {
     /* not JSON: fall through */
   }

@@ -16,9 +16,17 @@ export interface IssPosition {
   longitude: number;
   altitudeKm: number;
   velocityKmh: number;
-  sunlit: boolean;
+  /** Undefined when `visibility` was a value we do not know: only open_notify_iss_sunlit is left out. */
+  sunlit: boolean | undefined;
   timestamp: number;
 }
+
+/**
+ * `visibility` as wheretheiss.at answers it. `visible` was seen on a real
+ * answer (GET /v1/satellites/25544, 2021-07-27T07:17:10Z) while its own
+ * solar fields put the ISS in sunlight.
+ */
+const SUNLIT: Record<string, boolean> = { daylight: true, visible: true, eclipsed: false };
 
 function inRange(obj: Record<string, unknown>, field: string, min: number, max: number, what: string): number {
   const v = obj[field];
@@ -27,7 +35,7 @@ function inRange(obj: Record<string, unknown>, field: string, min: number, max: 
   return v;
 }
 
-export function validateWheretheiss(json: unknown, nowSeconds: number, askedFor?: number): IssPosition {
+export function validateWheretheiss(json: unknown, nowSeconds: number, askedFor?: number, warn?: (message: string) => void): IssPosition {
   let obj: unknown = json;
   if (askedFor !== undefined) {
     // /positions?timestamps=T answers an array, one position per timestamp asked.
@@ -42,12 +50,12 @@ export function validateWheretheiss(json: unknown, nowSeconds: number, askedFor?
   // Wide bounds around the ISS's ~420 km and ~27,600 km/h: a value outside is not the ISS.
   const altitudeKm = inRange(obj, 'altitude', 150, 2000, 'km');
   const velocityKmh = inRange(obj, 'velocity', 20_000, 35_000, 'km/h');
-  if (obj.visibility !== 'daylight' && obj.visibility !== 'eclipsed') {
-    throw new ValidationError(`"visibility" must be "daylight" or "eclipsed", got ${shown(obj.visibility)}`);
-  }
+  // Feeds one decorative series only: an unknown value loses that series, never the position.
+  const sunlit = typeof obj.visibility === 'string' && Object.hasOwn(SUNLIT, obj.visibility) ? SUNLIT[obj.visibility] : undefined;
+  if (sunlit === undefined) warn?.(`"visibility" is ${shown(obj.visibility)}, not "daylight", "visible" or "eclipsed": open_notify_iss_sunlit left out`);
   const timestamp = unixSeconds(obj.timestamp, 'timestamp', nowSeconds);
   if (askedFor !== undefined && timestamp !== askedFor) throw new ValidationError(`"timestamp" ${timestamp} is not the ${askedFor} asked for`);
-  return { latitude, longitude, altitudeKm, velocityKmh, sunlit: obj.visibility === 'daylight', timestamp };
+  return { latitude, longitude, altitudeKm, velocityKmh, sunlit, timestamp };
 }
 
 /** The instant to ask for: Open Notify's in this run, if it gave one. */
@@ -62,11 +70,11 @@ export const wheretheiss = defineSource<IssPosition>({
     const t = askedFor(earlier);
     return t === undefined ? base : `${base}/positions?timestamps=${t}`;
   },
-  validate: (json, nowSeconds, earlier) => validateWheretheiss(json, nowSeconds, askedFor(earlier)),
+  validate: (json, nowSeconds, earlier, warn) => validateWheretheiss(json, nowSeconds, askedFor(earlier), warn),
   fill(data, sink, earlier) {
     sink.family(METRICS.issAltitude).set(Math.round(data.altitudeKm * 1000 * 1000) / 1000);
     sink.family(METRICS.issVelocity).set(Math.round((data.velocityKmh / 3.6) * 1000) / 1000);
-    sink.family(METRICS.issSunlit).set(data.sunlit ? 1 : 0);
+    if (data.sunlit !== undefined) sink.family(METRICS.issSunlit).set(data.sunlit ? 1 : 0);
     sink.family(METRICS.referenceLatitude).set(data.latitude);
     sink.family(METRICS.referenceLongitude).set(data.longitude);
     const on = issNowOf(earlier);

@@ -28,6 +28,21 @@ describe('validateWheretheiss', () => {
     assert.equal(validateWheretheiss(wheretheissPosition(1, 2, NOW, { visibility: 'eclipsed' }), NOW).sunlit, false);
   });
 
+  it('visibility: daylight and visible are sunlit, eclipsed is not; anything else leaves sunlit out with a warning, the position kept', () => {
+    const warnings: string[] = [];
+    const warn = (w: string) => warnings.push(w);
+    assert.equal(validateWheretheiss([wheretheissPosition(1, 2, NOW, { visibility: 'visible' })], NOW, NOW, warn).sunlit, true);
+    assert.equal(validateWheretheiss([wheretheissPosition(1, 2, NOW, { visibility: 'daylight' })], NOW, NOW, warn).sunlit, true);
+    assert.equal(validateWheretheiss([wheretheissPosition(1, 2, NOW, { visibility: 'eclipsed' })], NOW, NOW, warn).sunlit, false);
+    assert.deepEqual(warnings, []);
+    for (const v of ['twilight', 1, null, undefined, 'toString']) {
+      const p = validateWheretheiss([wheretheissPosition(1, 2, NOW, { visibility: v })], NOW, NOW, warn);
+      assert.deepEqual([p.sunlit, p.latitude, p.longitude], [undefined, 1, 2], String(v));
+    }
+    assert.equal(warnings.length, 5);
+    assert.equal(warnings[0], '"visibility" is "twilight", not "daylight", "visible" or "eclipsed": open_notify_iss_sunlit left out');
+  });
+
   const bad: [string, unknown, RegExp][] = [
     ['not an array when a timestamp was asked', wheretheissPosition(1, 2, NOW), /must be an array of one position/],
     ['two positions', [wheretheissPosition(1, 2, NOW), wheretheissPosition(1, 2, NOW)], /array of one position/],
@@ -39,7 +54,6 @@ describe('validateWheretheiss', () => {
     ['velocity in mph', [wheretheissPosition(1, 2, NOW, { velocity: 17150 })], /"velocity" 17150 is outside 20000…35000 km\/h/],
     ['units miles', [wheretheissPosition(1, 2, NOW, { units: 'miles' })], /"units" is "miles", not "kilometers"/],
     ['another satellite', [wheretheissPosition(1, 2, NOW, { id: 25545 })], /"id" is 25545, not the ISS/],
-    ['visibility unknown', [wheretheissPosition(1, 2, NOW, { visibility: 'visible' })], /"visibility" must be "daylight" or "eclipsed", got "visible"/],
     ['timestamp in the future', [wheretheissPosition(1, 2, NOW + 3600)], /is 3600s in the future/],
     ['an error object', { error: 'satellite not found', status: 404 }, /array of one position/],
   ];
