@@ -142,6 +142,31 @@ describe('container image', () => {
     assert.match(logs(name), /msg=stopped signal=SIGTERM/);
   });
 
+  it('docker stop while the API never answers: serve and schedule exit 0 at once, not after the 10 s grace', async (t) => {
+    if (!prepare(t)) return;
+    const dir = join(tempDir(t), 'textfile');
+    mkdirSync(dir);
+    chownSync(dir, UID, UID);
+    api.set('/astros.json', { kind: 'hang' });
+    api.set('/iss-now.json', { kind: 'hang' });
+    const port = await freePort();
+    const slow = ['--api-url', api.url, '--timeout', '5s', '--retries', '2'];
+    const names = [
+      run('one-test-hang-serve', ['--network', 'host', IMAGE, 'serve', '--listen', `127.0.0.1:${port}`, '--refresh', '1s', ...slow]),
+      run('one-test-hang-schedule', ['--network', 'host', '--volume', `${dir}:/textfile`, IMAGE, 'schedule', '-o', '/textfile/open_notify.prom', '--cron', '* * * * * *', ...slow]),
+    ];
+    const seen = api.counts['/astros.json'] ?? 0;
+    await waitFor('both to wait on the API', () => ((api.counts['/astros.json'] ?? 0) >= seen + 2 ? true : undefined), 30_000);
+    await sleep(300);
+    for (const name of names) {
+      const s = stop(name);
+      report(`docker stop with a hanging API (${name}): ${s.seconds.toFixed(2)} s, exit code ${s.exitCode}`);
+      assert.equal(s.exitCode, 0, logs(name));
+      assert.ok(s.seconds < 5, `${s.seconds} s: the stop waited on the API`);
+      assert.match(logs(name), /stopping: aborted the (run|refresh) in flight/);
+    }
+  });
+
   it('the HEALTHCHECK of the image itself: healthy on :8899, unhealthy when the API is down', async (t) => {
     if (!prepare(t)) return;
     api.set('/astros.json', { kind: 'json', body: astrosBody() });
