@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { CollectConfig } from '../config/config';
 import { ExitCode } from '../config/config';
 import { breather } from '../lib/breather';
+import { gzipText } from '../lib/gzip';
 import { monotonicMs } from '../lib/clock';
 import { ListenError, startMetricsServer, type Listen, type MetricsServer } from '../outputs/metricsServer';
 import { renderPage } from '../outputs/page';
@@ -20,8 +21,6 @@ export interface ServeConfig extends CollectConfig {
 }
 
 export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signals): Promise<number> {
-  const zlib = require('node:zlib') as typeof import('node:zlib');
-  const gzipAsync = (text: string) => new Promise<Buffer>((resolve, reject) => zlib.gzip(text, (err, out) => (err ? reject(err) : resolve(out))));
   const log = deps.log;
   const memory: Memory = {};
   const endpoints = enabledSources(cfg.fetch).map((s) => s.name);
@@ -71,8 +70,8 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
     memory.state = p.state;
     await breather();
     const page = renderPage({ collection: p.collection, state: p.state, now: deps.now() / 1000, refreshSeconds, version: deps.version });
-    // On libuv's thread pool, not the event loop (the server does the same for /metrics).
-    const pageGzip = await gzipAsync(page);
+    // On libuv's thread pool when large (lib/gzip.ts), as the server does for /metrics.
+    const pageGzip = await gzipText(page);
     server.publish({
       text: p.text,
       page,

@@ -4,6 +4,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/log';
+import { gzipText } from '../lib/gzip';
 import { PAGE_CSP } from './page';
 
 export interface Listen {
@@ -162,7 +163,6 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
     if (own?.key !== key) own = { key, text: await opts.renderOwn(dropped) };
     return own;
   };
-  const gzipAsync = (text: string) => new Promise<Buffer>((resolve, reject) => zlib.gzip(text, (err, out) => (err ? reject(err) : resolve(out))));
   /**
    * /metrics gzipped: once per refresh (on libuv's thread pool), and again
    * when serve's own counts change, at most once a second (a flood must not
@@ -171,7 +171,7 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
   let gz: { snapshot: Snapshot; key: string; made: number; body: Promise<Buffer> } | undefined;
   const metricsGzip = (current: Snapshot, mine: { key: string; text: string }): Promise<Buffer> => {
     if (gz?.snapshot === current && (gz.key === mine.key || Date.now() - gz.made < 1000)) return gz.body;
-    gz = { snapshot: current, key: mine.key, made: Date.now(), body: gzipAsync(current.text + mine.text) };
+    gz = { snapshot: current, key: mine.key, made: Date.now(), body: gzipText(current.text + mine.text) };
     return gz.body;
   };
   const queued = new WeakMap<import('node:net').Socket, number>();
