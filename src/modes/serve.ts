@@ -72,7 +72,7 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
     const page = renderPage({ collection: p.collection, state: p.state, now: deps.now() / 1000, refreshSeconds, version: deps.version });
     // On libuv's thread pool when large (lib/gzip.ts), as the server does for /metrics.
     const pageGzip = await gzipText(page);
-    server.publish({
+    await server.publish({
       text: p.text,
       page,
       pageGzip,

@@ -133,7 +133,8 @@ export interface ServerOptions {
 export interface MetricsServer {
   /** The address bound, e.g. 127.0.0.1:8899. */
   address: string;
-  publish(s: Snapshot): void;
+  /** Swaps in the next snapshot once its gzipped copy is made. */
+  publish(s: Snapshot): Promise<void>;
   /** Stops accepting, lets responses in flight finish, drops idle keep-alives. */
   close(): Promise<void>;
 }
@@ -164,15 +165,29 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
     return own;
   };
   /**
-   * /metrics gzipped: once per refresh (on libuv's thread pool), and again
-   * when serve's own counts change, at most once a second (a flood must not
-   * make every scrape compress megabytes; the counts may be a second old).
+   * /metrics gzipped, made before a snapshot is published (large texts on
+   * libuv's thread pool), so no scrape ever waits for it; made again when
+   * serve's own counts change, at most once a second and in the background,
+   * the previous one served meanwhile (its counts may be a second old).
    */
-  let gz: { snapshot: Snapshot; key: string; made: number; body: Promise<Buffer> } | undefined;
-  const metricsGzip = (current: Snapshot, mine: { key: string; text: string }): Promise<Buffer> => {
-    if (gz?.snapshot === current && (gz.key === mine.key || Date.now() - gz.made < 1000)) return gz.body;
-    gz = { snapshot: current, key: mine.key, made: Date.now(), body: gzipText(current.text + mine.text) };
-    return gz.body;
+  let ready: { snapshot: Snapshot; key: string; made: number; gzip: Buffer } | undefined;
+  let remaking = false;
+  const makeGzip = async (s: Snapshot) => {
+    const mine = await ownSeries();
+    return { snapshot: s, key: mine.key, made: Date.now(), gzip: await gzipText(s.text + mine.text) };
+  };
+  const metricsGzip = (current: Snapshot): Buffer => {
+    const r = ready!;
+    if (r.key !== ownKey() && Date.now() - r.made >= 1000 && !remaking) {
+      remaking = true;
+      void makeGzip(current)
+        .then((next) => {
+          if (snapshot === current) ready = next;
+        })
+        .catch(() => undefined)
+        .finally(() => (remaking = false));
+    }
+    return r.gzip;
   };
   const queued = new WeakMap<import('node:net').Socket, number>();
 
@@ -217,7 +232,7 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
       const text = current.text + mine.text + (await processRegistry.metrics());
       return gzip ? send(200, CONTENT_TYPE, zlib.gzipSync(text), { 'content-encoding': 'gzip', vary: 'Accept-Encoding' }) : send(200, CONTENT_TYPE, text);
     }
-    if (gzip) return send(200, CONTENT_TYPE, await metricsGzip(current, mine), { 'content-encoding': 'gzip', vary: 'Accept-Encoding' });
+    if (gzip) return send(200, CONTENT_TYPE, metricsGzip(current), { 'content-encoding': 'gzip', vary: 'Accept-Encoding' });
     return send(200, CONTENT_TYPE, current.text + mine.text, { vary: 'Accept-Encoding' });
   };
 
@@ -251,10 +266,10 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
   const addr = server.address();
   return {
     address: typeof addr === 'object' && addr ? formatListen({ host: addr.address, port: addr.port }) : String(addr),
-    publish(s) {
+    async publish(s) {
+      const next = await makeGzip(s);
       snapshot = s;
-      // Compressed now, so the first scrape after a refresh finds it ready.
-      void ownSeries().then((mine) => metricsGzip(s, mine).catch(() => undefined));
+      ready = next;
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
