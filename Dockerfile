@@ -37,7 +37,7 @@ LABEL org.opencontainers.image.title="open-notify-exporter" \
 WORKDIR /app
 COPY --from=build /src/package.json /src/LICENSE ./
 COPY --from=build /src/bin ./bin
-COPY --from=build /src/dist/loader.js /src/dist/open-notify-exporter.js /src/dist/open-notify-exporter.js.map /src/dist/open-notify-exporter.cache /src/dist/land-110m.svgpath ./dist/
+COPY --from=build /src/dist/loader.js /src/dist/open-notify-exporter.js /src/dist/open-notify-exporter.js.map /src/dist/open-notify-exporter.cache /src/dist/land-110m.svgpath /src/dist/web.js ./dist/
 COPY --from=build /src/node_modules ./node_modules
 # A numeric, non-root user (Kubernetes' runAsNonRoot accepts it), owning
 # nothing in the image: the root file system may be read-only. In textfile

@@ -4,7 +4,6 @@ import type { CollectConfig, LogConfig, RunConfig } from './config';
 import { ExitCode, defaults } from './config';
 import type { Trigger } from '../modes/loop';
 import { OWN_LABELS } from '../contract/metrics';
-import { formatMatchers, parseSelector as parsePromqlSelector } from '../contract/promql';
 import type { PushConfig } from '../modes/push';
 import type { DashboardConfig } from '../contract/dashboard';
 import { DASHBOARD_DEFAULTS } from '../contract/dashboard';
@@ -91,7 +90,9 @@ function parseRefresh(text: string): Trigger {
 
 /** `job="node"`, `job='node',env=~"prod|lab"`: PromQL label matchers, written back in canonical form. */
 function parseSelector(text: string): string {
-  return formatMatchers(parsePromqlSelector(text));
+  // Loaded by dashboard (and rules) only: the parser's tables stay out of a one-shot's start.
+  const promql = require('../contract/promql') as typeof import('../contract/promql');
+  return promql.formatMatchers(promql.parseSelector(text));
 }
 
 function parseTextfileName(v: string): string {
@@ -364,6 +365,9 @@ after a signal, 2 for a usage error (a bad cron expression or time zone,
     )
     .addOption(new Option('--process-metrics', "also serve the process's own metrics (CPU, memory, event loop)"))
     .addOption(
+      new Option('--web.config.file <path>', "TLS, client certificates and basic auth in exporter-toolkit's format (as node_exporter's --web.config.file)").env('OPEN_NOTIFY_WEB_CONFIG_FILE'),
+    )
+    .addOption(
       new Option('--max-connections <n>', 'open connections at most; past it a new one is closed at once (1-65535)')
         .env('OPEN_NOTIFY_MAX_CONNECTIONS')
         .default(256)
@@ -384,7 +388,7 @@ Exit codes: 0 after SIGTERM, SIGINT or SIGHUP, 2 for a usage error or an
 address that cannot be listened on (in use, not local).
 `,
     )
-    .action((opts: CollectOpts & { listen: Listen; refresh: Trigger; processMetrics?: boolean; maxConnections: number }, cmd: Command) => {
+    .action((opts: CollectOpts & { listen: Listen; refresh: Trigger; processMetrics?: boolean; maxConnections: number; 'web.config.file'?: string }, cmd: Command) => {
       const taken = opts.processMetrics ? opts.label.find(([name]) => PROCESS_METRIC_LABELS.includes(name)) : undefined;
       if (taken) {
         // prom-client lets a series' own label win: the operator's value would be lost on those series.
@@ -394,7 +398,7 @@ address that cannot be listened on (in use, not local).
         });
       }
       const { collect, log } = toCollect(opts, cmd);
-      set({ kind: 'serve', serve: { ...collect, listen: opts.listen, refresh: opts.refresh, processMetrics: opts.processMetrics === true, maxConnections: opts.maxConnections }, log });
+      set({ kind: 'serve', serve: { ...collect, listen: opts.listen, refresh: opts.refresh, processMetrics: opts.processMetrics === true, maxConnections: opts.maxConnections, ...(opts['web.config.file'] !== undefined ? { webConfigFile: opts['web.config.file'] } : {}) }, log });
     });
 
   addCollectOptions(program.command('push'))
@@ -510,6 +514,7 @@ same JSON can be imported in the UI or provisioned from a file. Exit codes: 0,
       new Option('--listen <[host]:port>', 'the address serve listens on').env('OPEN_NOTIFY_LISTEN').default(parseListen(':8899'), ':8899').argParser(arg(parseListen)),
     )
     .addOption(new Option('--timeout <duration>', 'deadline for the answer').default(parseDuration('2s'), '2s').argParser(arg(parseDuration)))
+    .addOption(new Option('--web.config.file <path>', 'the web config serve runs with: ask over TLS (and with its client certificate where one is required)').env('OPEN_NOTIFY_WEB_CONFIG_FILE'))
     .addHelpText(
       'after',
       `
@@ -519,7 +524,7 @@ mode (the one-shot or schedule) there is no /healthz: watch the file's age
 instead (alert OpenNotifyTextfileStale).
 `,
     )
-    .action((o: { listen: Listen; timeout: number }) => {
-      set({ kind: 'healthcheck', healthcheck: { listen: o.listen, timeoutMs: o.timeout } });
+    .action((o: { listen: Listen; timeout: number; 'web.config.file'?: string }) => {
+      set({ kind: 'healthcheck', healthcheck: { listen: o.listen, timeoutMs: o.timeout, ...(o['web.config.file'] !== undefined ? { webConfigFile: o['web.config.file'] } : {}) } });
     });
 }

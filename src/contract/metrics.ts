@@ -60,6 +60,14 @@ export const METRICS = {
     ...spec('open_notify_serve_connections_dropped_total', 'counter', ['reason'], 'Connections serve closed at once: reason max_connections (past --max-connections) or unread_responses (requests sent without reading the answers).'),
     serveOnly: true,
   },
+  webConfigReloadOk: {
+    ...spec('open_notify_web_config_last_reload_successful', 'gauge', [], 'Whether the last read of --web.config.file (at start, or after its files changed) was valid; serve keeps the last valid one (only with --web.config.file).'),
+    serveOnly: true,
+  },
+  webConfigReloadTime: {
+    ...spec('open_notify_web_config_last_reload_success_timestamp_seconds', 'gauge', [], 'Unix time of the last valid read of --web.config.file (only with --web.config.file).'),
+    serveOnly: true,
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 export const METRIC_LIST: readonly MetricSpec[] = Object.values(METRICS);

@@ -194,13 +194,21 @@ export async function render(registry: RegistryT): Promise<string> {
 }
 
 /** serve's own series (its HTTP side), with the operator's constant labels, after the snapshot's text. */
-export async function renderOwnSeries(dropped: Readonly<Record<string, number>>, labels: Record<string, string>): Promise<string> {
+export async function renderOwnSeries(own: { dropped: Readonly<Record<string, number>>; web?: { ok: boolean; lastSuccess: number } }, labels: Record<string, string>): Promise<string> {
   const { Registry } = promClient();
   const registry = new Registry();
   registry.setDefaultLabels(labels);
-  const f = new SampleFamily(METRICS.connectionsDropped);
-  for (const [reason, n] of Object.entries(dropped)) f.set(n, { reason });
-  registry.registerMetric(f.metric());
+  const family = (s: MetricSpec) => {
+    const f = new SampleFamily(s);
+    registry.registerMetric(f.metric());
+    return f;
+  };
+  const dropped = family(METRICS.connectionsDropped);
+  for (const [reason, n] of Object.entries(own.dropped)) dropped.set(n, { reason });
+  if (own.web) {
+    family(METRICS.webConfigReloadOk).set(own.web.ok ? 1 : 0);
+    family(METRICS.webConfigReloadTime).set(Math.round(own.web.lastSuccess * 1000) / 1000);
+  }
   // A blank line between families, as in the snapshot's own text.
   return `\n${await render(registry)}`;
 }

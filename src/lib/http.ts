@@ -15,6 +15,8 @@ export interface GetOptions {
   userAgent: string;
   /** Aborts the exchange at once (a stop signal): rejects with ABORTED. */
   signal?: AbortSignal;
+  /** For https: whether to verify the server's certificate, and a client certificate to present. */
+  tls?: { rejectUnauthorized: boolean; cert?: string; key?: string };
 }
 
 export interface RequestOptions extends GetOptions {
@@ -132,6 +134,7 @@ export function httpRequest(url: string, opts: RequestOptions): Promise<GetResul
       req = mod.request(parsed, {
         method: opts.method,
         agent: false,
+        ...(parsed.protocol === 'https:' ? opts.tls : undefined),
         headers: {
           'user-agent': opts.userAgent,
           accept: opts.accept ?? 'application/json',

@@ -3,22 +3,41 @@
 import { formatMs, oneLine } from '../lib/format';
 import { httpGet } from '../lib/http';
 import type { Listen } from '../outputs/metricsServer';
+import { webModule } from '../outputs/webLoader';
 
 export interface HealthcheckConfig {
   listen: Listen;
   timeoutMs: number;
+  /** The web config serve runs with: TLS, and its client certificate where the config requires one. */
+  webConfigFile?: string;
 }
 
 /** Where `serve --listen` can be reached from the same host: a wildcard address means loopback. */
-export function healthzUrl(l: Listen): string {
+export function healthzUrl(l: Listen, scheme: 'http' | 'https' = 'http'): string {
   const host = l.host === undefined || l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? '127.0.0.1' : l.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${l.port}/healthz`;
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${l.port}/healthz`;
 }
 
 export async function runHealthcheck(cfg: HealthcheckConfig, version: string, say: (line: string) => void): Promise<number> {
-  const url = healthzUrl(cfg.listen);
+  let tls: { rejectUnauthorized: boolean; cert?: string; key?: string } | undefined;
+  if (cfg.webConfigFile !== undefined) {
+    const { loadWebConfig } = webModule();
+    try {
+      const web = loadWebConfig(cfg.webConfigFile);
+      if (web.tls) {
+        // Our own process on this host: not verified against a CA (the certificate is
+        // usually for the host's name, not 127.0.0.1); /healthz needs no credentials.
+        const needsCert = web.tls.clientAuth === 'RequireAnyClientCert' || web.tls.clientAuth === 'RequireAndVerifyClientCert';
+        tls = { rejectUnauthorized: false, ...(needsCert ? { cert: web.tls.certPem, key: web.tls.keyPem } : {}) };
+      }
+    } catch (err) {
+      say(`open-notify-exporter healthcheck: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
+  const url = healthzUrl(cfg.listen, tls ? 'https' : 'http');
   try {
-    const r = await httpGet(url, { timeoutMs: cfg.timeoutMs, maxBodyBytes: 64 * 1024, maxRedirects: 0, userAgent: `open-notify-exporter/${version} healthcheck` });
+    const r = await httpGet(url, { timeoutMs: cfg.timeoutMs, maxBodyBytes: 64 * 1024, maxRedirects: 0, userAgent: `open-notify-exporter/${version} healthcheck`, tls });
     const body = oneLine(r.body.toString('utf8'));
     if (r.status === 200) return 0;
     say(`open-notify-exporter healthcheck: ${url}: HTTP ${r.status}${body ? `: ${body}` : ''}\n`);

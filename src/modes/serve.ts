@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { CollectConfig } from '../config/config';
 import { ExitCode } from '../config/config';
 import { breather } from '../lib/breather';
+import { webModule } from '../outputs/webLoader';
 import { gzipText } from '../lib/gzip';
 import { monotonicMs } from '../lib/clock';
 import { ListenError, startMetricsServer, type Listen, type MetricsServer } from '../outputs/metricsServer';
@@ -18,6 +19,8 @@ export interface ServeConfig extends CollectConfig {
   refresh: Trigger;
   processMetrics: boolean;
   maxConnections: number;
+  /** --web.config.file: TLS, basic auth and headers, in exporter-toolkit's format. */
+  webConfigFile?: string;
 }
 
 export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signals): Promise<number> {
@@ -38,19 +41,33 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) processRegistry.removeSingleMetric(name);
   }
 
+  let web: import('../outputs/web').WebConfig | undefined;
+  if (cfg.webConfigFile !== undefined) {
+    // Loaded only with the flag: the YAML parser and bcrypt stay out of every other start.
+    const { loadWebConfig, WebConfigError } = webModule();
+    try {
+      web = loadWebConfig(cfg.webConfigFile);
+    } catch (err) {
+      if (!(err instanceof WebConfigError)) throw err;
+      log.error(err.message);
+      return ExitCode.usage;
+    }
+  }
+
   let server: MetricsServer;
   try {
     server = await startMetricsServer(cfg.listen, log, {
       maxConnections: cfg.maxConnections,
       processRegistry,
-      renderOwn: (dropped) => renderOwnSeries(dropped, cfg.labels),
+      renderOwn: (own) => renderOwnSeries(own, cfg.labels),
+      web,
     });
   } catch (err) {
     if (!(err instanceof ListenError)) throw err;
     log.error(err.message);
     return ExitCode.usage;
   }
-  log.info('serving /metrics', { listen: server.address, refresh: 'cron' in cfg.refresh ? cfg.refresh.cron : `${cfg.refresh.everyMs / 1000}s` });
+  log.info('serving /metrics', { listen: server.address, ...(web ? { tls: web.tls !== undefined, basic_auth: web.users.size > 0, web_config: web.path } : {}), refresh: 'cron' in cfg.refresh ? cfg.refresh.cron : `${cfg.refresh.everyMs / 1000}s` });
   if ('everyMs' in cfg.refresh && cfg.refresh.everyMs < 5000) {
     log.warn('refresh is faster than the API asks for (at most one request every 5 s)');
   }

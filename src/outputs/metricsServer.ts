@@ -4,6 +4,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/log';
+import type { WebConfig, WebStatus } from './web';
+import { webModule } from './webLoader';
 import { gzipText } from '../lib/gzip';
 import { PAGE_CSP } from './page';
 
@@ -126,8 +128,15 @@ export interface ServerOptions {
   /** --max-connections: past it a new connection is closed at once. */
   maxConnections: number;
   processRegistry?: Registry;
-  /** serve's own series (connections dropped, by reason), rendered with the operator's labels. */
-  renderOwn(dropped: Readonly<Record<DropReason, number>>): Promise<string>;
+  /** --web.config.file, read and checked: TLS, basic auth, headers. */
+  web?: WebConfig;
+  /** serve's own series (connections dropped, the web config's reload state), rendered with the operator's labels. */
+  renderOwn(own: OwnValues): Promise<string>;
+}
+
+export interface OwnValues {
+  dropped: Readonly<Record<DropReason, number>>;
+  web?: WebStatus;
 }
 
 export interface MetricsServer {
@@ -144,6 +153,7 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
   const zlib = require('node:zlib') as typeof import('node:zlib');
   const { processRegistry } = opts;
   let snapshot: Snapshot | undefined;
+  const guard = opts.web ? webModule().createWebGuard(opts.web, log) : undefined;
 
   const dropped: Record<DropReason, number> = { max_connections: 0, unread_responses: 0 };
   const lastLogged: Record<DropReason, number> = { max_connections: 0, unread_responses: 0 };
@@ -158,10 +168,13 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
   };
   /** serve's own series, rendered again only when a count changed. */
   let own: { key: string; text: string } | undefined;
-  const ownKey = () => `${dropped.max_connections},${dropped.unread_responses}`;
+  const ownKey = () => {
+    const web = guard?.status();
+    return `${dropped.max_connections},${dropped.unread_responses}${web ? `,${web.ok},${web.lastSuccess}` : ''}`;
+  };
   const ownSeries = async (): Promise<{ key: string; text: string }> => {
     const key = ownKey();
-    if (own?.key !== key) own = { key, text: await opts.renderOwn(dropped) };
+    if (own?.key !== key) own = { key, text: await opts.renderOwn({ dropped, web: guard?.status() }) };
     return own;
   };
   /**
@@ -203,13 +216,20 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
       socket.destroy();
       return;
     }
+    const extra = guard?.headers() ?? {};
+    // With a web config every path needs credentials, as exporter-toolkit does (but /healthz, for HEALTHCHECK).
+    const denied = guard ? await guard.authorize(req, (req.url ?? '/').split('?')[0]) : undefined;
+    if (denied) {
+      res.writeHead(denied.status, { ...extra, 'content-type': 'text/plain; charset=utf-8', ...denied.headers }).end(denied.body);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
+      res.writeHead(405, { ...extra, allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
       return;
     }
     const path = (req.url ?? '/').split('?')[0];
-    const send = (status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
+    const send = (status: number, type: string, body: string | Buffer, more: Record<string, string> = {}) => {
+      res.writeHead(status, { ...guard?.headers(), 'content-type': type, 'content-length': Buffer.byteLength(body), ...more });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     if (path === '/') {
@@ -217,6 +237,11 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
       if (!snapshot) return send(200, 'text/html; charset=utf-8', WAITING, page);
       if (acceptsGzip(req.headers['accept-encoding'])) return send(200, 'text/html; charset=utf-8', snapshot.pageGzip, { ...page, 'content-encoding': 'gzip' });
       return send(200, 'text/html; charset=utf-8', snapshot.page, page);
+    }
+    // Prometheus' own lifecycle endpoints, for probes and operators used to them.
+    if (path === '/-/healthy') return send(200, 'text/plain; charset=utf-8', 'open-notify-exporter is healthy.\n');
+    if (path === '/-/ready') {
+      return snapshot ? send(200, 'text/plain; charset=utf-8', 'open-notify-exporter is ready.\n') : send(503, 'text/plain; charset=utf-8', 'no refresh finished yet\n');
     }
     if (path === '/healthz') {
       if (snapshot?.healthy) return send(200, 'text/plain; charset=utf-8', 'ok\n');
@@ -238,18 +263,21 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
 
   // Slow or abusive clients cannot pin the process: small headers, short
   // deadlines, checked every second (Node's default check is every 30 s).
-  const server: Server = http.createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
+  const serverOptions = { maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 };
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       log.error('request failed', { path: req.url, error: err instanceof Error ? err.message : String(err) });
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
-  });
+  };
+  const server: Server = guard ? guard.createServer(serverOptions, onRequest) : http.createServer(serverOptions, onRequest);
   server.timeout = 30_000;
   server.maxConnections = opts.maxConnections;
   server.on('drop', () => drop('max_connections'));
-  // After http.Server's own 'connection' listener (registered first), which attached the parser.
-  server.on('connection', parseInSlices);
+  // After http.Server's own listener (registered first), which attached the parser: for
+  // HTTPS that is the TLS socket of 'secureConnection', not the TCP one of 'connection'.
+  server.on(opts.web?.tls ? 'secureConnection' : 'connection', parseInSlices);
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -272,6 +300,7 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
       ready = next;
     },
     async close() {
+      guard?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // A response still going out after a second is a client not reading: a stop must not wait on it.

@@ -6,7 +6,7 @@
 // node_exporter. Building fetches what a docker build fetches (the Debian
 // base once, the npm packages); it runs in CI's first pass only.
 import { strict as assert } from 'node:assert';
-import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +14,7 @@ import { astrosBody, issNowBody, startFakeApi, type FakeApi } from '../support/f
 import { parse, promtoolCheck, requireBinary, requireRoot, ROOT, tempDir, valueOf } from '../support/helpers';
 import { buildCaArgs, dockerfileBase, ensureStandIn, podman, podmanAsync, podmanRun } from '../support/container';
 import { freePort, getText, startPeer, waitFor } from '../support/peers';
+import { makePki } from '../support/pki';
 
 const IMAGE = 'localhost/open-notify-exporter:test';
 const UID = 65532;
@@ -165,6 +166,42 @@ describe('container image', () => {
       assert.ok(s.seconds < 5, `${s.seconds} s: the stop waited on the API`);
       assert.match(logs(name), /stopping: aborted the (run|refresh) in flight/);
     }
+  });
+
+  it('--web.config.file mounted read-only: TLS and basic auth, the HEALTHCHECK healthy, Prometheus scraping over TLS', async (t) => {
+    if (!prepare(t)) return;
+    const openssl = requireBinary(t, 'openssl', 'openssl');
+    const prometheus = requireBinary(t, 'prometheus', 'prometheus');
+    if (!openssl || !prometheus) return;
+    api.set('/astros.json', { kind: 'json', body: astrosBody() });
+    api.set('/iss-now.json', { kind: 'json', body: issNowBody() });
+    const dir = join(tempDir(t), 'web');
+    mkdirSync(dir);
+    const p = makePki(openssl, dir);
+    // The container's user reads the key: 0644 here, in a directory of the test's own.
+    chmodSync(p.serverKey, 0o644);
+    const bcrypt = require('bcryptjs') as typeof import('bcryptjs');
+    writeFileSync(join(dir, 'web.yml'), `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nbasic_auth_users:\n  prom: '${bcrypt.hashSync('s3cret', 8)}'\n`);
+    const port = 8899;
+    const name = run('one-test-web', ['--network', 'host', '--volume', `${dir}:/etc/one:ro`, '--env', 'OPEN_NOTIFY_WEB_CONFIG_FILE=/etc/one/web.yml', IMAGE, 'serve', '--listen', `127.0.0.1:${port}`, '--api-url', api.url]);
+    await waitFor('the first refresh', () => (logs(name).includes('refresh finished') ? true : undefined), 30_000);
+    // The image's own HEALTHCHECK, with the web config from the environment: TLS to loopback, /healthz without credentials.
+    const healthy = podman(['healthcheck', 'run', name]);
+    assert.equal(healthy.code, 0, `${healthy.out}${healthy.err}${logs(name)}`);
+    const promDir = tempDir(t);
+    writeFileSync(
+      join(promDir, 'prometheus.yml'),
+      ['global:', '  scrape_interval: 1s', 'scrape_configs:', '  - job_name: tls', '    scheme: https', '    tls_config:', `      ca_file: ${p.ca}`, '    basic_auth:', '      username: prom', '      password: s3cret', '    static_configs:', `      - targets: ['127.0.0.1:${port}']`, ''].join('\n'),
+    );
+    const promPort = await freePort();
+    const prom = await startPeer(t, prometheus, [`--config.file=${join(promDir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(promDir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], promPort, '/-/ready');
+    const people = await waitFor('Prometheus to scrape over TLS', async () => {
+      const r = JSON.parse((await getText(`${prom.url}/api/v1/query?query=open_notify_people_in_space`)).body) as { data: { result: { value: [number, string] }[] } };
+      return r.data.result[0]?.value[1];
+    }, 30_000);
+    assert.equal(people, '3');
+    const s = stop(name);
+    assert.equal(s.exitCode, 0);
   });
 
   it('the HEALTHCHECK of the image itself: healthy on :8899, unhealthy when the API is down', async (t) => {
