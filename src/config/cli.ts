@@ -41,7 +41,8 @@ function arg<T>(parse: (text: string) => T): (value: string) => T {
   };
 }
 
-function parseHttpUrl(text: string): string {
+/** An absolute http(s) URL; a query or fragment only where `withFragment` (a runbook base, whose fragment the alert's replaces). */
+function parseHttpUrl(text: string, withFragment = false): string {
   let url: URL;
   try {
     url = new URL(text);
@@ -49,7 +50,7 @@ function parseHttpUrl(text: string): string {
     throw new Error('expected an absolute http:// or https:// URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('expected an http:// or https:// URL');
-  if (url.search || url.hash) throw new Error('the URL must not have a query or fragment');
+  if (!withFragment && (url.search || url.hash)) throw new Error('the URL must not have a query or fragment');
   return text;
 }
 
@@ -94,6 +95,10 @@ function parseSelector(text: string): string {
   const promql = require('../contract/promql') as typeof import('../contract/promql');
   return promql.formatMatchers(promql.parseSelector(text));
 }
+
+/** --selector, for rules and dashboard alike: PromQL label matchers (README's grammar). */
+const selectorOption = () =>
+  new Option('--selector <matchers>', 'label matchers added to every selector of every query, e.g. job="node"').default('', 'none').argParser(arg(parseSelector));
 
 function parseTextfileName(v: string): string {
   if (!v.endsWith('.prom') || v === '.prom' || v.includes('/')) throw new Error('expected a file name ending in .prom, without a directory');
@@ -453,9 +458,16 @@ in the log line).
         .argParser(arg(parseDistance)),
     )
     .addOption(duration('--people-wrong-for <duration>', 'people counts disagreeing for this long fires OpenNotifyPeopleCountWrong', RULE_DEFAULTS.peopleWrongFor))
+    .addOption(selectorOption())
+    .addOption(
+      new Option('--runbook-url <base>', "where each alert's runbook_url points, #<alert name> appended (a fork, an internal wiki)")
+        .env('OPEN_NOTIFY_RUNBOOK_URL')
+        .default(RULE_DEFAULTS.runbookUrl)
+        .argParser(arg((v) => parseHttpUrl(v, true))),
+    )
     .action(
       (
-        o: CrossCheckOpt & { downFor: number; staleAfter: number; frozenAfter: number; fileStaleAfter: number; textfileName: string; maxPositionError: number; peopleWrongFor: number },
+        o: CrossCheckOpt & { downFor: number; staleAfter: number; frozenAfter: number; fileStaleAfter: number; textfileName: string; maxPositionError: number; peopleWrongFor: number; selector: string; runbookUrl: string },
         cmd: Command,
       ) => {
         set({
@@ -466,6 +478,8 @@ in the log line).
             frozenAfterMs: o.frozenAfter,
             fileStaleAfterMs: o.fileStaleAfter,
             textfileName: o.textfileName,
+            selector: o.selector,
+            runbookUrl: o.runbookUrl,
             ...(crossCheckOn(o, cmd) ? { crossCheck: { maxPositionErrorMeters: o.maxPositionError, peopleWrongForMs: o.peopleWrongFor } } : {}),
           },
         });
@@ -488,7 +502,7 @@ in the log line).
           }),
         ),
     )
-    .addOption(new Option('--selector <matchers>', 'label matchers added to every query, e.g. job="node"').default('', 'none').argParser(arg(parseSelector)))
+    .addOption(selectorOption())
     .addOption(new Option('--textfile-name <name>', 'file name of the output in the textfile directory').default(DASHBOARD_DEFAULTS.textfileName).argParser(arg(parseTextfileName)))
     .addOption(new Option('--cross-check', 'also the panels on the cross-check data (env: OPEN_NOTIFY_CROSS_CHECK=1|true)'))
     .addHelpText(

@@ -54,9 +54,14 @@ export interface Panel extends PanelSpec {
   targets?: (Target & { datasource: typeof DS })[];
 }
 
-/** `{instance=~"$instance",<selector>}` plus any matchers of the query's own. */
+/**
+ * `{job=~"$job",instance=~"$instance",<selector>}` plus any matchers of the
+ * query's own: a job and an instance matcher in every query, as
+ * grafana/dashboard-linter asks (a textfile exporter under job="node" and a
+ * serve beside it must not add up in one panel).
+ */
 function matchers(cfg: DashboardConfig, ...own: string[]): string {
-  return `{${['instance=~"$instance"', ...(cfg.selector ? [cfg.selector] : []), ...own].join(',')}}`;
+  return `{${['job=~"$job"', 'instance=~"$instance"', ...(cfg.selector ? [cfg.selector] : []), ...own].join(',')}}`;
 }
 
 /** A metric of the contract with the dashboard's matchers. */
@@ -122,7 +127,7 @@ export function dashboard(cfg: DashboardConfig): Record<string, unknown> {
       tooltip: { mode: 'details' },
     },
   });
-  add({ type: 'stat', title: 'People in space', gridPos: at(16, 0, 8, 4), targets: plain([METRICS.peopleInSpace, 'astros.json'], ...(cfg.crossCheck ? [[METRICS.peopleReference, 'crew source'] as [MetricSpec, string]] : [])), ...stat('none') });
+  add({ type: 'stat', title: 'People in space', description: "astros.json's own count (with --cross-check, the crew source's beside it).", gridPos: at(16, 0, 8, 4), targets: plain([METRICS.peopleInSpace, 'astros.json'], ...(cfg.crossCheck ? [[METRICS.peopleReference, 'crew source'] as [MetricSpec, string]] : [])), ...stat('none') });
   add({
     type: 'stat',
     title: "Age of the API's ISS timestamp",
@@ -134,6 +139,7 @@ export function dashboard(cfg: DashboardConfig): Record<string, unknown> {
   add({
     type: 'stat',
     title: 'Endpoints up',
+    description: 'Whether each endpoint gave valid data in the last run; alert OpenNotifyEndpointDown.',
     gridPos: at(16, 8, 8, 5),
     targets: plain([METRICS.up, '{{endpoint}}']),
     ...stat('none', { mappings: [{ type: 'value', options: { '0': { text: 'down', color: 'red' }, '1': { text: 'up', color: 'green' } } }], color: { mode: 'thresholds' }, thresholds: { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'green', value: 1 }] } }),
@@ -142,6 +148,7 @@ export function dashboard(cfg: DashboardConfig): Record<string, unknown> {
   add({
     type: 'table',
     title: 'Crew by craft',
+    description: 'One row per person in open_notify_astronaut_info.',
     gridPos: at(0, 13, 12, 9),
     targets: [{ refId: 'A', expr: m(cfg, METRICS.astronautInfo), instant: true, format: 'table' }],
     transformations: [
@@ -164,6 +171,7 @@ export function dashboard(cfg: DashboardConfig): Record<string, unknown> {
   add({
     type: 'timeseries',
     title: 'Runs and failed fetches',
+    description: 'Runs a second, and runs a second in which an endpoint gave no valid data.',
     gridPos: at(0, 23, 8, 8),
     targets: [
       { refId: 'A', expr: `rate(${m(cfg, METRICS.runs)}[$__rate_interval])`, legendFormat: 'runs' },
@@ -213,13 +221,31 @@ export function dashboard(cfg: DashboardConfig): Record<string, unknown> {
     add({
       type: 'stat',
       title: 'Altitude, speed, daylight (wheretheiss.at)',
+      description: 'From wheretheiss.at for the same instant; sunlit is 1 in daylight.',
       gridPos: at(0, 40, 24, 4),
       targets: plain([METRICS.issAltitude, 'altitude'], [METRICS.issVelocity, 'speed'], [METRICS.issSunlit, 'sunlit']),
       ...stat('none'),
     });
   }
 
-  const instanceQuery = `label_values(${METRICS.up.name}${cfg.selector ? `{${cfg.selector}}` : ''}, instance)`;
+  const jobQuery = `label_values(${METRICS.up.name}${cfg.selector ? `{${cfg.selector}}` : ''}, job)`;
+  const instanceQuery = `label_values(${METRICS.up.name}{${['job=~"$job"', ...(cfg.selector ? [cfg.selector] : [])].join(',')}}, instance)`;
+  const variable = (name: string, label: string, query: string) => ({
+    name,
+    label,
+    type: 'query',
+    datasource: DS,
+    query: { query, refId: name },
+    definition: query,
+    refresh: 2,
+    includeAll: true,
+    allValue: '.*',
+    multi: true,
+    current: { text: ['All'], value: ['$__all'] },
+    sort: 1,
+    hide: 0,
+    options: [],
+  });
   return {
     uid: cfg.uid,
     title: cfg.title,
@@ -238,22 +264,8 @@ export function dashboard(cfg: DashboardConfig): Record<string, unknown> {
     templating: {
       list: [
         { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: {}, hide: 0, refresh: 1, regex: '', options: [] },
-        {
-          name: 'instance',
-          label: 'Instance',
-          type: 'query',
-          datasource: DS,
-          query: { query: instanceQuery, refId: 'instance' },
-          definition: instanceQuery,
-          refresh: 2,
-          includeAll: true,
-          allValue: '.*',
-          multi: true,
-          current: { text: ['All'], value: ['$__all'] },
-          sort: 1,
-          hide: 0,
-          options: [],
-        },
+        variable('job', 'Job', jobQuery),
+        variable('instance', 'Instance', instanceQuery),
       ],
     },
     panels,

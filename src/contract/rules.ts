@@ -14,6 +14,10 @@ export interface RulesConfig {
   fileStaleAfterMs: number;
   /** The output's file name, as node_exporter's `file` label ends. */
   textfileName: string;
+  /** --selector: matchers (canonical) added to every selector of every expression; empty for none. */
+  selector: string;
+  /** Where the runbook is: each alert links to its own section (#<alert name, lower case>). */
+  runbookUrl: string;
   /** Also the alerts on the cross-check sources' data (rules --cross-check). */
   crossCheck?: {
     /** Open Notify's position further than this from wheretheiss.at's → IssPositionWrong. */
@@ -29,6 +33,8 @@ export const RULE_DEFAULTS = {
   frozenAfter: '10m',
   fileStaleAfter: '5m',
   textfileName: 'open_notify.prom',
+  // README's runbook, at the package's homepage (package.json's, without #readme: a test keeps them one).
+  runbookUrl: 'https://github.com/open-notify-exporter/open-notify-exporter',
   maxPositionError: '50km',
   peopleWrongFor: '6h',
 } as const;
@@ -37,9 +43,11 @@ export interface AlertRule {
   alert: string;
   expr: string;
   for: string;
-  severity: 'warning' | 'critical';
+  /** warning for what needs a look; info where nothing here can fix it (see each alert's runbook). */
+  severity: 'warning' | 'info';
   summary: string;
   description: string;
+  runbookUrl: string;
 }
 
 /** Milliseconds → a Prometheus duration (`90s`, `5m`, `1h`). */
@@ -50,39 +58,57 @@ export function promDuration(ms: number): string {
   return `${ms}ms`;
 }
 
+/**
+ * GitHub's anchor for a heading: lower case, punctuation but `-` and `_`
+ * dropped, spaces as `-` (the runbook's headings are the alert names).
+ */
+export function githubAnchor(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
 export function alertRules(cfg: RulesConfig): AlertRule[] {
   const file = textfileMatcher(cfg.textfileName);
   // The file name is the operator's text; in an annotation it must stay text, never a template action.
   const fileName = templateLiteral(cfg.textfileName);
   const s = (ms: number) => Math.round(ms / 1000);
-  return [
+  /** A metric with its own matchers and --selector's, on every selector of every expression. */
+  const m = (name: string, ...own: string[]) => {
+    const all = [...own, ...(cfg.selector ? [cfg.selector] : [])];
+    return all.length > 0 ? `${name}{${all.join(',')}}` : name;
+  };
+  const scope = cfg.selector ? templateLiteral(` ({${cfg.selector}})`) : '';
+  const rules: Omit<AlertRule, 'runbookUrl'>[] = [
     {
       alert: 'OpenNotifyEndpointDown',
-      expr: `${METRICS.up.name} == 0`,
+      expr: `${m(METRICS.up.name)} == 0`,
       for: promDuration(cfg.downForMs),
       severity: 'warning',
       summary: 'Open Notify endpoint {{ $labels.endpoint }} is failing on {{ $labels.instance }}',
-      description: `Every run for ${promDuration(cfg.downForMs)} failed to get valid data from the {{ $labels.endpoint }} endpoint (network error, timeout, HTTP error or invalid data). The exporter's log line per run says why.`,
+      description: `Every run for ${promDuration(cfg.downForMs)} failed to get valid data from the {{ $labels.endpoint }} endpoint (open_notify_up is {{ $value }}): a network error, timeout, HTTP error or invalid data. The exporter's log line per run says why.`,
     },
     {
       alert: 'OpenNotifyDataStale',
-      expr: `time() - ${METRICS.lastSuccess.name} > ${s(cfg.staleAfterMs)}`,
+      expr: `time() - ${m(METRICS.lastSuccess.name)} > ${s(cfg.staleAfterMs)}`,
       for: '0m',
       severity: 'warning',
-      summary: 'No valid data from Open Notify endpoint {{ $labels.endpoint }} for over ' + promDuration(cfg.staleAfterMs),
+      summary: `No valid data from Open Notify endpoint {{ $labels.endpoint }} on {{ $labels.instance }} for over ${promDuration(cfg.staleAfterMs)}`,
       description: 'The last successful fetch of {{ $labels.endpoint }} on {{ $labels.instance }} was {{ $value | humanizeDuration }} ago.',
     },
     {
       alert: 'OpenNotifyIssPositionFrozen',
-      expr: `time() - ${METRICS.issTimestamp.name} > ${s(cfg.frozenAfterMs)}`,
+      expr: `time() - ${m(METRICS.issTimestamp.name)} > ${s(cfg.frozenAfterMs)}`,
       for: '1m',
       severity: 'warning',
-      summary: 'Open Notify serves an ISS position that is not moving',
+      summary: 'Open Notify serves {{ $labels.instance }} an ISS position that is not moving',
       description: 'iss-now.json answers 200 OK, but the timestamp it gives is {{ $value | humanizeDuration }} old: the API is serving frozen data.',
     },
     {
       alert: 'OpenNotifyTextfileStale',
-      expr: `time() - node_textfile_mtime_seconds{${file}} > ${s(cfg.fileStaleAfterMs)}`,
+      expr: `time() - ${m('node_textfile_mtime_seconds', file)} > ${s(cfg.fileStaleAfterMs)}`,
       for: '0m',
       severity: 'warning',
       summary: `${fileName} on {{ $labels.instance }} has not been rewritten for over ${promDuration(cfg.fileStaleAfterMs)}`,
@@ -90,42 +116,47 @@ export function alertRules(cfg: RulesConfig): AlertRule[] {
     },
     {
       alert: 'OpenNotifyTextfileMissing',
-      expr: `absent(${METRICS.lastRun.name})`,
+      expr: `absent(${m(METRICS.lastRun.name)})`,
       for: '10m',
       severity: 'warning',
-      summary: 'No open-notify-exporter metrics reach Prometheus',
-      description: `No series ${METRICS.lastRun.name} for 10m: ${fileName} is missing, or node_exporter drops it (a parse error, a sample timestamp, or HELP text differing from another file's), or the node_exporter target is not scraped.`,
+      // absent() has no instance to name: the selector says which targets were looked for.
+      summary: `No open-notify-exporter metrics reach Prometheus${scope || ' from any target'}`,
+      description: `No series ${METRICS.lastRun.name}${scope} for 10m: ${fileName} is missing, or node_exporter drops it (a parse error, a sample timestamp, or HELP text differing from another file's), or the target is not scraped.`,
     },
     {
       alert: 'OpenNotifyTextfileScrapeError',
-      expr: 'node_textfile_scrape_error == 1',
+      expr: `${m('node_textfile_scrape_error')} == 1`,
       for: '5m',
       severity: 'warning',
       summary: "node_exporter's textfile collector on {{ $labels.instance }} reports an error",
       description: 'node_exporter could not read or parse a *.prom file in its textfile directory (this one or another); such a file is dropped whole. node_exporter logs which file.',
     },
-    ...(cfg.crossCheck ? crossCheckRules(cfg.crossCheck) : []),
+    ...(cfg.crossCheck ? crossCheckRules(cfg.crossCheck, m) : []),
   ];
+  const base = cfg.runbookUrl.replace(/#.*$/, '');
+  return rules.map((r) => ({ ...r, runbookUrl: `${base}#${githubAnchor(r.alert)}` }));
 }
 
 /** Whether Open Notify's data agrees with the independent sources (only with --cross-check). */
-function crossCheckRules(c: NonNullable<RulesConfig['crossCheck']>): AlertRule[] {
+function crossCheckRules(c: NonNullable<RulesConfig['crossCheck']>, m: (name: string) => string): Omit<AlertRule, 'runbookUrl'>[] {
   const km = c.maxPositionErrorMeters / 1000;
   return [
     {
       alert: 'OpenNotifyIssPositionWrong',
-      expr: `${METRICS.positionError.name} > ${c.maxPositionErrorMeters}`,
+      expr: `${m(METRICS.positionError.name)} > ${c.maxPositionErrorMeters}`,
       for: '10m',
-      severity: 'warning',
-      summary: `Open Notify's ISS position is more than ${km} km off wheretheiss.at's`,
+      // The upstream's orbit data is stale: nothing here can fix it.
+      severity: 'info',
+      summary: `Open Notify's ISS position on {{ $labels.instance }} is more than ${km} km off wheretheiss.at's`,
       description: `For the same timestamp, iss-now.json puts the ISS {{ $value | humanize }}m from where wheretheiss.at puts it. Open Notify computes the position from orbit data it no longer refreshes; its latitude and longitude are not to be trusted.`,
     },
     {
       alert: 'OpenNotifyPeopleCountWrong',
-      expr: `${METRICS.peopleInSpace.name} != ${METRICS.peopleReference.name}`,
+      expr: `${m(METRICS.peopleInSpace.name)} != ${m(METRICS.peopleReference.name)}`,
       for: promDuration(c.peopleWrongForMs),
-      severity: 'warning',
-      summary: `astros.json has said a different number of people in space than the crew source for ${promDuration(c.peopleWrongForMs)}`,
+      // Known wrong for hours by the time it fires, and hand-edited upstream: a ticket, not a page.
+      severity: 'info',
+      summary: `astros.json, as {{ $labels.instance }} sees it, has said a different number of people in space than the crew source for ${promDuration(c.peopleWrongForMs)}`,
       description: `astros.json says {{ $value }} people in space and the independent crew source disagrees. astros.json is edited by hand and has been wrong for months at a time; after a launch or a landing either list may lag for a few hours.`,
     },
   ];
@@ -154,6 +185,7 @@ export function rulesYaml(cfg: RulesConfig, version: string): string {
       '        annotations:',
       `          summary: ${q(r.summary)}`,
       `          description: ${q(r.description)}`,
+      `          runbook_url: ${q(r.runbookUrl)}`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -88,11 +88,50 @@ describe('dashboard', () => {
     }
   });
 
-  it('--selector narrows every query and the instance list', () => {
+  it('--selector narrows every query and the job and instance lists', () => {
     const d = dashboard({ ...cfg, selector: 'job="node"' });
-    for (const { target } of queries(d)) assert.match(target.expr, /\{instance=~"\$instance",job="node"/);
-    assert.match(JSON.stringify(d.templating), /label_values\(open_notify_up\{job=\\"node\\"\}, instance\)/);
+    for (const { target } of queries(d)) assert.match(target.expr, /\{job=~"\$job",instance=~"\$instance",job="node"/);
+    assert.match(JSON.stringify(d.templating), /label_values\(open_notify_up\{job=\\"node\\"\}, job\)/);
+    assert.match(JSON.stringify(d.templating), /label_values\(open_notify_up\{job=~\\"\$job\\",job=\\"node\\"\}, instance\)/);
   });
+
+  /**
+   * grafana/dashboard-linter's rules, over the generated dashboard: a
+   * datasource variable named datasource; job and instance variables on it;
+   * a job and an instance matcher in every query; $__rate_interval in every
+   * rate and increase; a unit on every stat and time series panel; a title
+   * and a description on every panel.
+   */
+  for (const variant of [{}, { crossCheck: false }, { selector: 'job="node"' }, { selector: 'job="node"', crossCheck: false }]) {
+    it(`passes dashboard-linter's rules ${JSON.stringify(variant)}`, () => {
+      const d = dashboard({ ...cfg, ...variant });
+      const vars = (d.templating as { list: { name: string; type: string; query: unknown; datasource?: unknown }[] }).list;
+      const ds = vars.find((v) => v.name === 'datasource');
+      assert.deepEqual([ds?.type, ds?.query], ['datasource', 'prometheus']);
+      for (const name of ['job', 'instance']) {
+        const v = vars.find((x) => x.name === name);
+        assert.ok(v, `no ${name} variable`);
+        assert.deepEqual(v.datasource, { type: 'prometheus', uid: '${datasource}' });
+      }
+      for (const p of d.panels as Panel[]) {
+        assert.ok(p.title, `a ${p.type} panel without a title`);
+        if (p.type !== 'row') assert.ok(p.description, `${p.title}: no description`);
+        if (p.type === 'stat' || p.type === 'timeseries') {
+          const unit = (p.fieldConfig as { defaults?: { unit?: string } } | undefined)?.defaults?.unit;
+          assert.ok(unit, `${p.title}: no unit`);
+        }
+      }
+      for (const { panel, target } of queries(d)) {
+        const what = `${panel.title}: ${target.expr}`;
+        for (const sel of target.expr.matchAll(/\b([a-z_:]+)\{([^}]*)\}/g)) {
+          assert.match(sel[2], /job=~"\$job"/, what);
+          assert.match(sel[2], /instance=~"\$instance"/, what);
+        }
+        assert.ok(/\{/.test(target.expr), `${what}: no matchers`);
+        for (const r of target.expr.matchAll(/\b(rate|irate|increase)\(([^()]*)\)/g)) assert.match(r[2], /\[\$__rate_interval\]$/, what);
+      }
+    });
+  }
 
   it('the command prints it, or writes it with -o; bad flags are exit 2', async (t) => {
     let r = await runCli(['dashboard']);

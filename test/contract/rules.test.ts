@@ -6,7 +6,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { METRICS } from '../../src/contract/metrics';
-import { alertRules, promDuration, RULE_DEFAULTS } from '../../src/contract/rules';
+import { alertRules, githubAnchor, promDuration, RULE_DEFAULTS } from '../../src/contract/rules';
 import { parseDuration } from '../../src/config/units';
 import { requireBinary, ROOT, runCli, tempDir } from '../support/helpers';
 
@@ -34,6 +34,8 @@ describe('rules', () => {
       frozenAfterMs: parseDuration(RULE_DEFAULTS.frozenAfter),
       fileStaleAfterMs: parseDuration(RULE_DEFAULTS.fileStaleAfter),
       textfileName: RULE_DEFAULTS.textfileName,
+      selector: '',
+      runbookUrl: RULE_DEFAULTS.runbookUrl,
     };
     const known = new Set<string>([...Object.values(METRICS).map((m) => m.name), 'node_textfile_mtime_seconds', 'node_textfile_scrape_error']);
     for (const r of alertRules(defaults)) {
@@ -102,9 +104,72 @@ describe('rules', () => {
 
   it('README explains every alert', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const all = { downForMs: 1, staleAfterMs: 1, frozenAfterMs: 1, fileStaleAfterMs: 1, textfileName: 'x.prom', crossCheck: { maxPositionErrorMeters: 1, peopleWrongForMs: 1 } };
+    const all = { downForMs: 1, staleAfterMs: 1, frozenAfterMs: 1, fileStaleAfterMs: 1, textfileName: 'x.prom', selector: '', runbookUrl: RULE_DEFAULTS.runbookUrl, crossCheck: { maxPositionErrorMeters: 1, peopleWrongForMs: 1 } };
     for (const r of alertRules(all)) {
       assert.ok(readme.includes(`| \`${r.alert}\` |`), `README's alert table lacks ${r.alert}`);
     }
+  });
+
+  it("every alert links to its own runbook section in README, which says what it means, how to check, what to do", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const headings = new Map<string, string>();
+    const lines = readme.split('\n');
+    lines.forEach((l, i) => {
+      const m = /^#{1,6} (.+)$/.exec(l);
+      if (m) headings.set(githubAnchor(m[1].replace(/`/g, '')), lines.slice(i + 1, i + 12).join('\n'));
+    });
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { homepage: string };
+    assert.equal(RULE_DEFAULTS.runbookUrl, pkg.homepage.replace(/#readme$/, ''), "the default runbook is the package's homepage");
+    const all = { downForMs: 1, staleAfterMs: 1, frozenAfterMs: 1, fileStaleAfterMs: 1, textfileName: 'x.prom', selector: '', runbookUrl: RULE_DEFAULTS.runbookUrl, crossCheck: { maxPositionErrorMeters: 1, peopleWrongForMs: 1 } };
+    for (const r of alertRules(all)) {
+      const [base, anchor] = r.runbookUrl.split('#');
+      assert.equal(base, RULE_DEFAULTS.runbookUrl, r.alert);
+      assert.equal(anchor, r.alert.toLowerCase(), r.alert);
+      const section = headings.get(anchor);
+      assert.ok(section !== undefined, `README has no heading with the anchor #${anchor}`);
+      for (const part of ['**What it means:**', '**How to check:**', '**What to do:**']) assert.ok(section.includes(part), `${r.alert}'s runbook lacks ${part}`);
+    }
+    // GitHub's slug rules, on headings of this README's kind.
+    assert.equal(githubAnchor('Securing /metrics: --web.config.file'), 'securing-metrics---webconfigfile');
+    assert.equal(githubAnchor('Is Open Notify telling the truth? --cross-check'), 'is-open-notify-telling-the-truth---cross-check');
+  });
+
+  it('--runbook-url (or OPEN_NOTIFY_RUNBOOK_URL) moves every link', async () => {
+    let r = await runCli(['rules', '--runbook-url', 'https://wiki.example/runbooks/open-notify']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((r.stdout.match(/runbook_url: 'https:\/\/wiki\.example\/runbooks\/open-notify#opennotify[a-z]+'/g) ?? []).length, 6);
+    r = await runCli(['rules'], { env: { OPEN_NOTIFY_RUNBOOK_URL: 'ftp://x' } });
+    assert.equal(r.code, 2);
+  });
+
+  it('--selector reaches every selector of every expression, absent() and node_textfile_* included; promtool checks and tests it', async (t) => {
+    const bin = requireBinary(t, 'promtool', 'prometheus');
+    if (!bin) return;
+    const dir = tempDir(t);
+    const r = await runCli(['rules', '--cross-check', '--selector', "job='node'"]);
+    assert.equal(r.code, 0, r.stderr);
+    const exprs = [...r.stdout.matchAll(/expr: '(.*)'/g)].map((m) => m[1].replace(/''/g, "'"));
+    assert.equal(exprs.length, 8);
+    for (const e of exprs) {
+      const names = [...e.matchAll(/\b((?:open_notify|node_textfile)_[a-z_]+)(\{[^}]*\})?/g)];
+      assert.ok(names.length > 0, e);
+      for (const n of names) assert.match(n[2] ?? '', /job="node"/, `${n[1]} in ${e}`);
+    }
+    const files = rulesDir(dir, r.stdout, 'alerts.test.yml');
+    assert.equal(promtool(bin, ['check', 'rules', files.rules]).code, 0);
+    // The unit tests' series are all job="node": the same alerts fire, absent()'s now with the job it looked for.
+    const tests = readFileSync(files.tests, 'utf8')
+      .replace("exp_labels: { severity: warning }", 'exp_labels: { severity: warning, job: node }')
+      .replace("summary: 'No open-notify-exporter metrics reach Prometheus from any target'", "summary: 'No open-notify-exporter metrics reach Prometheus ({job=\"node\"})'")
+      .replace('No series open_notify_last_run_timestamp_seconds for 10m', 'No series open_notify_last_run_timestamp_seconds ({job=\\"node\\"}) for 10m');
+    writeFileSync(files.tests, tests);
+    const unit = promtool(bin, ['test', 'rules', files.tests]);
+    assert.equal(unit.code, 0, unit.out);
+    // A selector that matches none of the series: the alerts that need series do not fire, and the tests notice.
+    const other = await runCli(['rules', '--selector', 'job="other"']);
+    rulesDir(dir, other.stdout, 'alerts.test.yml');
+    const miss = promtool(bin, ['test', 'rules', files.tests]);
+    assert.equal(miss.code, 1);
+    assert.match(miss.out, /alertname: OpenNotifyEndpointDown/);
   });
 });

@@ -97,37 +97,34 @@ describe("node_exporter's textfile collector", () => {
   });
 });
 
+/** One one-shot run into a textfile directory of `dir`, and node_exporter serving it. */
+async function textfileNode(t: TestContext, dir: string, issNow: unknown): Promise<Peer | undefined> {
+  const textDir = join(dir, 'textfile');
+  mkdirSync(textDir);
+  api.set('/astros.json', { kind: 'json', body: astrosBody() });
+  api.set('/iss-now.json', { kind: 'json', body: issNow });
+  const r = await runCli(['--api-url', api.url, '-o', join(textDir, 'open_notify.prom')]);
+  assert.equal(r.code, 0, r.stderr);
+  return nodeExporter(t, textDir);
+}
+
+/** dir/prometheus.yml: a scrape and an evaluation every second, these rule files, one job per target. */
+function prometheusYml(dir: string, ruleFiles: string[], targets: Record<string, string>): void {
+  const jobs = Object.entries(targets).flatMap(([job, target]) => [`  - job_name: ${job}`, '    static_configs:', `      - targets: ['${target}']`]);
+  writeFileSync(join(dir, 'prometheus.yml'), ['global:', '  scrape_interval: 1s', '  evaluation_interval: 1s', 'rule_files:', ...ruleFiles.map((f) => `  - ${f}`), 'scrape_configs:', ...jobs, ''].join('\n'));
+}
+
 describe('Prometheus end to end', () => {
   it('scrapes node_exporter serving our file, loads our rules, and answers queries with our values', async (t) => {
     const bin = requireBinary(t, 'prometheus', 'prometheus');
     if (!bin) return;
     const dir = tempDir(t);
-    const textDir = join(dir, 'textfile');
-    mkdirSync(textDir);
-    api.set('/astros.json', { kind: 'json', body: astrosBody() });
-    api.set('/iss-now.json', { kind: 'json', body: issNowBody('12.3456', '-98.7654') });
-    const r = await runCli(['--api-url', api.url, '-o', join(textDir, 'open_notify.prom')]);
-    assert.equal(r.code, 0, r.stderr);
-    const ne = await nodeExporter(t, textDir);
+    const ne = await textfileNode(t, dir, issNowBody('12.3456', '-98.7654'));
     if (!ne) return;
 
     const rules = await runCli(['rules']);
     writeFileSync(join(dir, 'rules.yml'), rules.stdout);
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
-      [
-        'global:',
-        '  scrape_interval: 1s',
-        '  evaluation_interval: 1s',
-        'rule_files:',
-        `  - ${join(dir, 'rules.yml')}`,
-        'scrape_configs:',
-        '  - job_name: node',
-        '    static_configs:',
-        `      - targets: ['${ne.url.replace('http://', '')}']`,
-        '',
-      ].join('\n'),
-    );
+    prometheusYml(dir, [join(dir, 'rules.yml')], { node: ne.url.replace('http://', '') });
     const port = await freePort();
     const prom = await startPeer(
       t,
@@ -158,6 +155,57 @@ describe('Prometheus end to end', () => {
     const alerts = groups.flatMap((g) => g.rules);
     assert.equal(alerts.length, 6);
     for (const a of alerts) assert.notEqual(a.health, 'err', a.name);
+  });
+});
+
+describe('two exporters on one Prometheus, each with its own rules file', () => {
+  it('a textfile one under job="node" and a serve under job="open_notify": each file alerts for its own job only', async (t) => {
+    const bin = requireBinary(t, 'prometheus', 'prometheus');
+    if (!bin) return;
+    const dir = tempDir(t);
+    const ne = await textfileNode(t, dir, issNowBody());
+    if (!ne) return;
+    // serve's API answers 503: its endpoints are down, node's file is fine.
+    const down = await startFakeApi();
+    t.after(() => down.close());
+    down.set('/astros.json', FAILURES.unavailable);
+    down.set('/iss-now.json', FAILURES.unavailable);
+    const serve = startCli(['serve', '--api-url', down.url, '--listen', '127.0.0.1:0', '--refresh', '1s', '--retries', '0'], { killAfterMs: 120_000 });
+    t.after(() => void serve.child.kill('SIGKILL'));
+    const servePort = await waitFor('serve to listen', () => /listen=127\.0\.0\.1:(\d+)/.exec(serve.stderr())?.[1], 10_000);
+    const files: Record<string, string> = {};
+    for (const job of ['node', 'open_notify']) {
+      const r = await runCli(['rules', '--down-for', '2s', '--selector', `job="${job}"`]);
+      assert.equal(r.code, 0, r.stderr);
+      files[job] = join(dir, `rules-${job}.yml`);
+      writeFileSync(files[job], r.stdout);
+    }
+    prometheusYml(dir, Object.values(files), { node: ne.url.replace('http://', ''), open_notify: `127.0.0.1:${servePort}` });
+    const port = await freePort();
+    const prom = await startPeer(t, bin, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], port, '/-/ready');
+    type Rule = { name: string; health: string; alerts?: { state: string; labels: Record<string, string> }[] };
+    const byFile = async () => {
+      const body = JSON.parse((await getText(`${prom.url}/api/v1/rules`)).body) as { data: { groups: { file: string; rules: Rule[] }[] } };
+      return Object.fromEntries(body.data.groups.map((g) => [g.file, g.rules]));
+    };
+    // serve's two endpoints fire in the open_notify file once down for 2 s.
+    const firing = await waitFor('serve\'s EndpointDown to fire', async () => {
+      const rules = (await byFile())[files.open_notify] ?? [];
+      const active = rules.flatMap((r) => (r.alerts ?? []).filter((a) => a.state === 'firing').map((a) => `${r.name} ${a.labels.job} ${a.labels.endpoint}`));
+      return active.length === 2 ? active.sort() : undefined;
+    }, 30_000);
+    assert.deepEqual(firing, ['OpenNotifyEndpointDown open_notify astros', 'OpenNotifyEndpointDown open_notify iss_now']);
+    // A few more evaluations: node's file, looking at job="node" only, says nothing.
+    await new Promise((r) => setTimeout(r, 3000));
+    const all = await byFile();
+    for (const r of all[files.node]) {
+      assert.notEqual(r.health, 'err', r.name);
+      assert.deepEqual(r.alerts ?? [], [], `${r.name} in node's file`);
+    }
+    for (const r of all[files.open_notify]) {
+      assert.notEqual(r.health, 'err', r.name);
+      for (const a of r.alerts ?? []) assert.equal(a.labels.job, 'open_notify', r.name);
+    }
   });
 });
 
@@ -210,7 +258,7 @@ describe('the dashboard against a real Prometheus', () => {
     for (const [job, instance] of Object.entries(targets)) {
       for (const { panel, target } of queries(d)) {
         // Grafana's variables, as Grafana would substitute them.
-        const expr = target.expr.replaceAll('$__rate_interval', '1m').replaceAll('$instance', instance.replace(/\./g, '\\\\.'));
+        const expr = target.expr.replaceAll('$__rate_interval', '1m').replaceAll('$job', job).replaceAll('$instance', instance.replace(/\./g, '\\\\.'));
         const textfileOnly = expr.includes('node_textfile_mtime_seconds');
         const result = await query(expr);
         const what = `${job}: ${panel.title}: ${target.expr}`;
@@ -234,7 +282,7 @@ describe('the dashboard against a real Prometheus', () => {
       const r = await runCli(['dashboard', '--cross-check', '--selector', typed]);
       assert.equal(r.code, 0, `${typed}: ${r.stderr}`);
       for (const { target } of queries(JSON.parse(r.stdout) as Record<string, unknown>)) {
-        const result = await query(target.expr.replaceAll('$__rate_interval', '1m').replaceAll('$instance', '.*'));
+        const result = await query(target.expr.replaceAll('$__rate_interval', '1m').replaceAll('$job', '.*').replaceAll('$instance', '.*'));
         if (typed === 'job="node"') assert.ok(result.every((s) => s.metric.job === undefined || s.metric.job === 'node'), target.expr);
         ran += 1;
       }
