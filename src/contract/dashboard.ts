@@ -4,6 +4,7 @@
 // file: the data source is a template variable (type "datasource"), never
 // __inputs/${DS_PROMETHEUS}, which file provisioning cannot fill in
 // (grafana/grafana#10786).
+import type { Dashboard, Panel as GrafanaPanel, VariableModel } from '@grafana/schema';
 import { METRICS, type MetricSpec } from './metrics';
 import { textfileMatcher } from './promql';
 
@@ -30,7 +31,8 @@ export const SCHEMA_VERSION = 41;
 
 const DS = { type: 'prometheus', uid: '${datasource}' };
 
-interface Target {
+// A type, not an interface: Grafana's targets are Record<string, unknown>, which only a type alias satisfies.
+type Target = {
   refId: string;
   expr: string;
   legendFormat?: string;
@@ -39,20 +41,25 @@ interface Target {
   format?: 'time_series' | 'table';
 }
 
-interface PanelSpec {
-  type: string;
+/**
+ * A panel as this module writes it: Grafana's own published type
+ * (@grafana/schema, a devDependency: types only, nothing at run time), with
+ * the fields we always set made required and our Prometheus targets.
+ */
+type PanelSpec = Omit<GrafanaPanel, 'id' | 'datasource' | 'targets'> & {
   title: string;
-  description?: string;
   gridPos: { x: number; y: number; w: number; h: number };
   targets?: Target[];
-  [key: string]: unknown;
-}
+  /** Row panels only. */
+  collapsed?: boolean;
+  panels?: [];
+};
 
-export interface Panel extends PanelSpec {
+export type Panel = Omit<PanelSpec, 'targets'> & {
   id: number;
   datasource?: typeof DS;
   targets?: (Target & { datasource: typeof DS })[];
-}
+};
 
 /**
  * `{job=~"$job",instance=~"$instance",<selector>}` plus any matchers of the
@@ -69,7 +76,7 @@ function m(cfg: DashboardConfig, spec: MetricSpec, suffix = '', ...own: string[]
   return `${spec.name}${suffix}${matchers(cfg, ...own)}`;
 }
 
-export function dashboard(cfg: DashboardConfig): Record<string, unknown> {
+export function dashboard(cfg: DashboardConfig): Dashboard & { panels: Panel[] } {
   let id = 0;
   const panels: Panel[] = [];
   const at = (x: number, y: number, w: number, h: number) => ({ x, y, w, h });
@@ -230,13 +237,12 @@ export function dashboard(cfg: DashboardConfig): Record<string, unknown> {
 
   const jobQuery = `label_values(${METRICS.up.name}${cfg.selector ? `{${cfg.selector}}` : ''}, job)`;
   const instanceQuery = `label_values(${METRICS.up.name}{${['job=~"$job"', ...(cfg.selector ? [cfg.selector] : [])].join(',')}}, instance)`;
-  const variable = (name: string, label: string, query: string) => ({
+  const variable = (name: string, label: string, query: string): VariableModel => ({
     name,
     label,
     type: 'query',
     datasource: DS,
     query: { query, refId: name },
-    definition: query,
     refresh: 2,
     includeAll: true,
     allValue: '.*',
@@ -263,7 +269,7 @@ export function dashboard(cfg: DashboardConfig): Record<string, unknown> {
     annotations: { list: [] },
     templating: {
       list: [
-        { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: {}, hide: 0, refresh: 1, regex: '', options: [] },
+        { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', hide: 0, refresh: 1, regex: '', options: [] },
         variable('job', 'Job', jobQuery),
         variable('instance', 'Instance', instanceQuery),
       ],
@@ -273,6 +279,6 @@ export function dashboard(cfg: DashboardConfig): Record<string, unknown> {
 }
 
 /** Every PromQL expression of the dashboard, with the panel it belongs to. */
-export function queries(d: Record<string, unknown>): { panel: Panel; target: Target }[] {
+export function queries(d: { panels?: unknown }): { panel: Panel; target: Target }[] {
   return (d.panels as Panel[]).flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel, target })));
 }

@@ -18,7 +18,7 @@ function metricNames(expr: string): string[] {
 }
 
 /** Names a dashboard reads that are neither in the contract nor node_exporter's. */
-function unknownMetrics(d: Record<string, unknown>): string[] {
+function unknownMetrics(d: { panels?: unknown }): string[] {
   const known = new Set([...METRIC_LIST.flatMap((m) => (m.type === 'histogram' ? [m.name, `${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name])), ...NODE_EXPORTER]);
   return queries(d).flatMap(({ target }) => metricNames(target.expr)).filter((n) => !known.has(n));
 }
@@ -42,7 +42,7 @@ describe('dashboard', () => {
     assert.ok(!('__inputs' in d));
     assert.doesNotMatch(text, /\$\{DS_/);
     const vars = (d.templating as { list: { name: string; type: string; query: unknown }[] }).list;
-    assert.deepEqual(vars.find((v) => v.name === 'datasource'), { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: {}, hide: 0, refresh: 1, regex: '', options: [] });
+    assert.deepEqual(vars.find((v) => v.name === 'datasource'), { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', hide: 0, refresh: 1, regex: '', options: [] });
     for (const { panel, target } of queries(d)) {
       assert.deepEqual(panel.datasource, { type: 'prometheus', uid: '${datasource}' }, panel.title);
       assert.deepEqual((target as { datasource?: unknown }).datasource, { type: 'prometheus', uid: '${datasource}' }, panel.title);
@@ -70,7 +70,7 @@ describe('dashboard', () => {
   });
 
   it('the Geomap: latitude and longitude joined into one frame, markers in coords mode; with --cross-check both positions', () => {
-    const geomap = (d: Record<string, unknown>) => (d.panels as Panel[]).find((p) => p.type === 'geomap')!;
+    const geomap = (d: { panels: Panel[] }) => d.panels.find((p) => p.type === 'geomap')!;
     let g = geomap(dashboard({ ...cfg, crossCheck: false }));
     assert.deepEqual(g.targets!.map((t) => t.legendFormat), ['latitude', 'longitude']);
     assert.deepEqual(g.transformations, [{ id: 'joinByField', options: { byField: 'Time', mode: 'outer' } }]);
