@@ -2,7 +2,7 @@
 // in-process in tests and bin/ stays a few lines.
 import { parseArgs } from './config/cli';
 import { ExitCode } from './config/config';
-import { errnoReason } from './lib/fs';
+import { stdoutFailure } from './lib/fs';
 import { createLogger } from './lib/log';
 import type { RunDeps } from './modes/pipeline';
 
@@ -66,11 +66,6 @@ let processIo: ProcessIo | undefined;
 function packageVersion(): string {
   // dist/src/main.js → ../../package.json
   return (require('../../package.json') as { version: string }).version;
-}
-
-/** The one line for output that could not be written to standard output. */
-export function stdoutFailure(err: unknown): string {
-  return `cannot write to standard output: ${errnoReason(err).text}`;
 }
 
 /** Where the SIGUSR1 line goes: the run's logger once there is one. */

@@ -37,6 +37,11 @@ export function errnoReason(err: unknown): { text: string; code?: string } {
   return { text: code ? `${code}: ${(err as Error).message}` : String(err), code };
 }
 
+/** The one line for output that could not be written to standard output (`-o -`, rules, --help). */
+export function stdoutFailure(err: unknown): string {
+  return `cannot write to standard output: ${errnoReason(err).text}`;
+}
+
 /** fsync a directory, so a rename inside it survives a crash. */
 export function fsyncPath(path: string): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ClientRequest } from 'node:http';
 import type { Transform } from 'node:stream';
 import { formatBytes, formatMs } from './format';
-import { AttemptError, STOPPED as ABORTED } from './retry';
+import { AttemptError, STOPPED } from './retry';
 
 export interface GetOptions {
   /** Deadline for the whole exchange: connect, headers, redirects and body. */
@@ -13,7 +13,7 @@ export interface GetOptions {
   maxBodyBytes: number;
   maxRedirects: number;
   userAgent: string;
-  /** Aborts the exchange at once (a stop signal): rejects with ABORTED. */
+  /** Aborts the exchange at once (a stop signal): rejects with STOPPED. */
   signal?: AbortSignal;
   /** For https: whether to verify the server's certificate, and a client certificate to present. */
   tls?: { rejectUnauthorized: boolean; cert?: string; key?: string };
@@ -98,7 +98,7 @@ export function httpRequest(url: string, opts: RequestOptions): Promise<GetResul
       fail(new AttemptError(`no complete response within ${formatMs(opts.timeoutMs)}`, true));
     }, opts.timeoutMs);
 
-    const onAbort = () => fail(new AttemptError(ABORTED, false));
+    const onAbort = () => fail(new AttemptError(STOPPED, false));
     function fail(err: Error): void {
       if (settled) return;
       settled = true;

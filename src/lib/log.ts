@@ -21,7 +21,10 @@ const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
  * U+202A-E, U+2066-9), and the two line separators. API text reaches log
  * lines (a 503's `reason`), so they go out as \uXXXX.
  */
-const UNSAFE = /[\u0080-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_CHARS = '\u0080-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069';
+const UNSAFE = new RegExp(`[${UNSAFE_CHARS}]`, 'g');
+// C0 controls, and the characters above, force quoting.
+const PLAIN = new RegExp(`^[^\\s"=\\\\\\u0000-\\u001f\\u007f${UNSAFE_CHARS}]+$`);
 const hex4 = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /** JSON text with the characters above escaped as well: still valid JSON, the same value. */
@@ -32,9 +35,7 @@ export function safeJson(v: unknown): string {
 
 function logfmtValue(v: unknown): string {
   const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
-  UNSAFE.lastIndex = 0;
-  // eslint-disable-next-line no-control-regex -- C0 controls force quoting
-  return /^[^\s"=\\\u0000-\u001f\u007f]+$/.test(s) && !UNSAFE.test(s) ? s : safeJson(s);
+  return PLAIN.test(s) ? s : safeJson(s);
 }
 
 function formatLine(format: LogConfig['format'], level: Level, msg: string, fields: Fields, time: Date): string {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { RunConfig } from '../config/config';
 import { ExitCode } from '../config/config';
 import { monotonicMs } from '../lib/clock';
-import { errnoReason } from '../lib/fs';
+import { stdoutFailure } from '../lib/fs';
 import { resolveOutput, sweepLeftovers, WriteError, writeTextfile, type Output } from '../outputs/textfile';
 import { enabledSources } from '../sources/table';
 import { finish, loadState, produce, summarize, type Memory, type RunDeps } from './pipeline';
@@ -46,7 +46,7 @@ export async function runOnce(cfg: RunConfig, deps: RunDeps, memory: Memory = {}
       for (const f of result.swept) deps.log.warn('removed a temp file left by an interrupted run', { file: f });
     }
   } catch (err) {
-    const message = err instanceof WriteError ? err.message : output ? `cannot write ${cfg.output}: ${String(err)}` : `cannot write to standard output: ${errnoReason(err).text}`;
+    const message = err instanceof WriteError ? err.message : output ? `cannot write ${cfg.output}: ${String(err)}` : stdoutFailure(err);
     deps.log.error(message, { ...summary.fields, output: cfg.output });
     return ExitCode.writeFailed;
   }

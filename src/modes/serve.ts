@@ -3,16 +3,16 @@
 import type { Registry } from 'prom-client';
 import type { CollectConfig } from '../config/config';
 import { ExitCode } from '../config/config';
+import { renderOwnSeries } from '../contract/registry';
 import { breather } from '../lib/breather';
-import { webModule } from '../outputs/webLoader';
-import { gzipText } from '../lib/gzip';
 import { monotonicMs } from '../lib/clock';
+import { gzipText } from '../lib/gzip';
 import { ListenError, startMetricsServer, type Listen, type MetricsServer } from '../outputs/metricsServer';
 import { renderPage } from '../outputs/page';
+import { webModule } from '../outputs/webLoader';
 import { enabledSources } from '../sources/table';
 import { runLoop, type Signals, type Trigger } from './loop';
 import { finish, loadState, produce, summarize, type Memory, type RunDeps } from './pipeline';
-import { renderOwnSeries } from '../contract/registry';
 
 export interface ServeConfig extends CollectConfig {
   listen: Listen;
