@@ -373,7 +373,7 @@ after a signal, 2 for a usage error (a bad cron expression or time zone,
       new Option('--web.config.file <path>', "TLS, client certificates and basic auth in exporter-toolkit's format (as node_exporter's --web.config.file)").env('OPEN_NOTIFY_WEB_CONFIG_FILE'),
     )
     .addOption(
-      new Option('--max-connections <n>', 'open connections at most; past it a new one is closed at once (1-65535)')
+      new Option('--max-connections <n>', 'open connections at most (1-65535); at it, a new one closes an idle one')
         .env('OPEN_NOTIFY_MAX_CONNECTIONS')
         .default(256)
         .argParser(arg((v) => parseCount(v, 1, 65535))),
@@ -386,8 +386,9 @@ reach the API, and never wait for a refresh in progress), /healthz (200 while th
 least one endpoint, 503 otherwise), / (the landing page: the ISS on a world
 map, the people in space, each endpoint's health; no JavaScript).
 The API asks for no more than one request every 5 s; the default refresh is 15s.
-Connections past --max-connections, and a connection with more than 16
-requests whose answers it has not read, are closed at once and counted in
+At --max-connections a new connection closes an idle, handshaking or
+unauthenticated one; a connection with more than 16 unread answers, or
+without a request 5 s after opening, is closed. All are counted in
 open_notify_serve_connections_dropped_total{reason}.
 Exit codes: 0 after SIGTERM, SIGINT or SIGHUP, 2 for a usage error or an
 address that cannot be listened on (in use, not local).
@@ -403,7 +404,7 @@ address that cannot be listened on (in use, not local).
         });
       }
       const { collect, log } = toCollect(opts, cmd);
-      set({ kind: 'serve', serve: { ...collect, listen: opts.listen, refresh: opts.refresh, processMetrics: opts.processMetrics === true, maxConnections: opts.maxConnections, ...(opts['web.config.file'] !== undefined ? { webConfigFile: opts['web.config.file'] } : {}) }, log });
+      set({ kind: 'serve', serve: { ...collect, listen: opts.listen, refresh: opts.refresh, processMetrics: opts.processMetrics === true, maxConnections: opts.maxConnections, ...(opts['web.config.file'] ? { webConfigFile: opts['web.config.file'] } : {}) }, log });
     });
 
   addCollectOptions(program.command('push'))
@@ -529,6 +530,8 @@ same JSON can be imported in the UI or provisioned from a file. Exit codes: 0,
     )
     .addOption(new Option('--timeout <duration>', 'deadline for the answer').default(parseDuration('2s'), '2s').argParser(arg(parseDuration)))
     .addOption(new Option('--web.config.file <path>', 'the web config serve runs with: ask over TLS (and with its client certificate where one is required)').env('OPEN_NOTIFY_WEB_CONFIG_FILE'))
+    .addOption(new Option('--tls.cert-file <path>', "client certificate to present where the web config requires one (default: the server's own)").env('OPEN_NOTIFY_HEALTHCHECK_CERT_FILE'))
+    .addOption(new Option('--tls.key-file <path>', 'key of --tls.cert-file').env('OPEN_NOTIFY_HEALTHCHECK_KEY_FILE'))
     .addHelpText(
       'after',
       `
@@ -538,7 +541,9 @@ mode (the one-shot or schedule) there is no /healthz: watch the file's age
 instead (alert OpenNotifyTextfileStale).
 `,
     )
-    .action((o: { listen: Listen; timeout: number; 'web.config.file'?: string }) => {
-      set({ kind: 'healthcheck', healthcheck: { listen: o.listen, timeoutMs: o.timeout, ...(o['web.config.file'] !== undefined ? { webConfigFile: o['web.config.file'] } : {}) } });
+    .action((o: { listen: Listen; timeout: number; 'web.config.file'?: string; 'tls.certFile'?: string; 'tls.keyFile'?: string }, cmd: Command) => {
+      const [cert, key] = [o['tls.certFile'] || undefined, o['tls.keyFile'] || undefined];
+      if ((cert === undefined) !== (key === undefined)) cmd.error('error: options --tls.cert-file and --tls.key-file go together.', { exitCode: ExitCode.usage, code: 'open-notify.tls' });
+      set({ kind: 'healthcheck', healthcheck: { listen: o.listen, timeoutMs: o.timeout, ...(o['web.config.file'] ? { webConfigFile: o['web.config.file'] } : {}), ...(cert && key ? { clientCert: { cert, key } } : {}) } });
     });
 }

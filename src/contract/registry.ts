@@ -194,7 +194,11 @@ export async function render(registry: RegistryT): Promise<string> {
 }
 
 /** serve's own series (its HTTP side), with the operator's constant labels, after the snapshot's text. */
-export async function renderOwnSeries(own: { dropped: Readonly<Record<string, number>>; web?: { ok: boolean; lastSuccess: number } }, labels: Record<string, string>): Promise<string> {
+export async function renderOwnSeries(
+  own: { dropped: Readonly<Record<string, number>>; refused: Readonly<Record<string, number>>; handshakeFailures: Readonly<Record<string, number>>; web?: { ok: boolean; lastSuccess: number } },
+  labels: Record<string, string>,
+  tls = false,
+): Promise<string> {
   const { Registry } = promClient();
   const registry = new Registry();
   registry.setDefaultLabels(labels);
@@ -203,9 +207,14 @@ export async function renderOwnSeries(own: { dropped: Readonly<Record<string, nu
     registry.registerMetric(f.metric());
     return f;
   };
-  const dropped = family(METRICS.connectionsDropped);
-  for (const [reason, n] of Object.entries(own.dropped)) dropped.set(n, { reason });
+  const counts = (s: MetricSpec, values: Readonly<Record<string, number>>) => {
+    const f = family(s);
+    for (const [reason, n] of Object.entries(values)) f.set(n, { reason });
+  };
+  counts(METRICS.connectionsDropped, own.dropped);
   if (own.web) {
+    counts(METRICS.requestsRefused, own.refused);
+    if (tls) counts(METRICS.handshakeFailures, own.handshakeFailures);
     family(METRICS.webConfigReloadOk).set(own.web.ok ? 1 : 0);
     family(METRICS.webConfigReloadTime).set(Math.round(own.web.lastSuccess * 1000) / 1000);
   }

@@ -5,6 +5,7 @@ import type { IncomingMessage, ClientRequest } from 'node:http';
 import type { Transform } from 'node:stream';
 import { formatBytes, formatMs } from './format';
 import { AttemptError, STOPPED } from './retry';
+import { tlsPhrase } from './tlsErrors';
 
 export interface GetOptions {
   /** Deadline for the whole exchange: connect, headers, redirects and body. */
@@ -75,6 +76,8 @@ function describeNetError(err: NodeJS.ErrnoException): string {
     return `malformed HTTP response (${err.code})`;
   }
   if (err.code && NET_REASONS[err.code]) return NET_REASONS[err.code];
+  const tls = tlsPhrase(err);
+  if (tls) return `TLS: ${tls}`;
   if (err.code === 'Z_DATA_ERROR' || err.code === 'Z_BUF_ERROR') return 'corrupt compressed body';
   if (err.message === 'aborted') return 'connection closed before the body was complete';
   return err.code ? `${err.code}: ${err.message}` : err.message;

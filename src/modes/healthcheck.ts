@@ -1,6 +1,7 @@
 // `healthcheck`: asks a running `serve` for /healthz, for a container's
 // HEALTHCHECK (the image has no curl). Exit 0 healthy, 1 otherwise.
 import { formatMs, oneLine } from '../lib/format';
+import { readRegularFile } from '../lib/fs';
 import { httpGet } from '../lib/http';
 import type { Listen } from '../outputs/metricsServer';
 import { webModule } from '../outputs/webLoader';
@@ -10,6 +11,8 @@ export interface HealthcheckConfig {
   timeoutMs: number;
   /** The web config serve runs with: TLS, and its client certificate where the config requires one. */
   webConfigFile?: string;
+  /** --tls.cert-file and --tls.key-file: the client certificate to present (default: the server's own). */
+  clientCert?: { cert: string; key: string };
 }
 
 /** Where `serve --listen` can be reached from the same host: a wildcard address means loopback. */
@@ -18,17 +21,26 @@ export function healthzUrl(l: Listen, scheme: 'http' | 'https' = 'http'): string
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${l.port}/healthz`;
 }
 
+async function readPem(path: string): Promise<string> {
+  const r = await readRegularFile(path, 1024 * 1024).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read ${path} (${err.code ?? err.message})`);
+  });
+  if (r.kind !== 'text') throw new Error(`cannot read ${path} (${r.kind === 'notRegular' ? `${r.type}, not a regular file` : 'larger than 1 MiB'})`);
+  return r.text;
+}
+
 export async function runHealthcheck(cfg: HealthcheckConfig, version: string, say: (line: string) => void): Promise<number> {
   let tls: { rejectUnauthorized: boolean; cert?: string; key?: string } | undefined;
   if (cfg.webConfigFile !== undefined) {
     const { loadWebConfig } = webModule();
     try {
-      const web = loadWebConfig(cfg.webConfigFile);
+      const web = await loadWebConfig(cfg.webConfigFile);
       if (web.tls) {
         // Our own process on this host: not verified against a CA (the certificate is
         // usually for the host's name, not 127.0.0.1); /healthz needs no credentials.
         const needsCert = web.tls.clientAuth === 'RequireAnyClientCert' || web.tls.clientAuth === 'RequireAndVerifyClientCert';
-        tls = { rejectUnauthorized: false, ...(needsCert ? { cert: web.tls.certPem, key: web.tls.keyPem } : {}) };
+        const own = cfg.clientCert ? { cert: await readPem(cfg.clientCert.cert), key: await readPem(cfg.clientCert.key) } : { cert: web.tls.certPem, key: web.tls.keyPem };
+        tls = { rejectUnauthorized: false, ...(needsCert || cfg.clientCert ? own : {}) };
       }
     } catch (err) {
       say(`open-notify-exporter healthcheck: ${(err as Error).message}\n`);
@@ -42,7 +54,8 @@ export async function runHealthcheck(cfg: HealthcheckConfig, version: string, sa
     if (r.status === 200) return 0;
     say(`open-notify-exporter healthcheck: ${url}: HTTP ${r.status}${body ? `: ${body}` : ''}\n`);
   } catch (err) {
-    say(`open-notify-exporter healthcheck: ${url}: ${(err as Error).message} (within ${formatMs(cfg.timeoutMs)})\n`);
+    const hint = tls && !cfg.clientCert && /reset|closed|certificate/.test((err as Error).message) ? "; if serve requires a client certificate its own may not do (extended key usage serverAuth only, or not in client_allowed_sans): give --tls.cert-file and --tls.key-file" : '';
+    say(`open-notify-exporter healthcheck: ${url}: ${(err as Error).message} (within ${formatMs(cfg.timeoutMs)})${hint}\n`);
   }
   return 1;
 }

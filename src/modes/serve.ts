@@ -41,12 +41,12 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) processRegistry.removeSingleMetric(name);
   }
 
-  let web: import('../outputs/web').WebConfig | undefined;
-  if (cfg.webConfigFile !== undefined) {
+  let web: Awaited<ReturnType<typeof import('../outputs/web').createWebGuard>> | undefined;
+  if (cfg.webConfigFile) {
     // Loaded only with the flag: the YAML parser and bcrypt stay out of every other start.
-    const { loadWebConfig, WebConfigError } = webModule();
+    const { createWebGuard, WebConfigError } = webModule();
     try {
-      web = loadWebConfig(cfg.webConfigFile);
+      web = await createWebGuard(cfg.webConfigFile, log);
     } catch (err) {
       if (!(err instanceof WebConfigError)) throw err;
       log.error(err.message);
@@ -59,15 +59,15 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
     server = await startMetricsServer(cfg.listen, log, {
       maxConnections: cfg.maxConnections,
       processRegistry,
-      renderOwn: (own) => renderOwnSeries(own, cfg.labels),
-      web,
+      renderOwn: (own) => renderOwnSeries(own, cfg.labels, web?.config.tls !== undefined),
+      guard: web?.guard,
     });
   } catch (err) {
     if (!(err instanceof ListenError)) throw err;
     log.error(err.message);
     return ExitCode.usage;
   }
-  log.info('serving /metrics', { listen: server.address, ...(web ? { tls: web.tls !== undefined, basic_auth: web.users.size > 0, web_config: web.path } : {}), refresh: 'cron' in cfg.refresh ? cfg.refresh.cron : `${cfg.refresh.everyMs / 1000}s` });
+  log.info('serving /metrics', { listen: server.address, ...(web ? { tls: web.config.tls !== undefined, basic_auth: web.config.users.size > 0, web_config: web.config.path } : {}), refresh: 'cron' in cfg.refresh ? cfg.refresh.cron : `${cfg.refresh.everyMs / 1000}s` });
   if ('everyMs' in cfg.refresh && cfg.refresh.everyMs < 5000) {
     log.warn('refresh is faster than the API asks for (at most one request every 5 s)');
   }

@@ -1,24 +1,34 @@
 // Basic authentication against exporter-toolkit's bcrypt hashes. bcrypt is
-// slow on purpose (cost 10: ~70 ms natively, more in pure JavaScript and
-// far more under --jitless), so it is a CPU lever for anyone who can reach
-// the port: successes are cached, verifications run one at a time with a
-// short queue, and past it an attempt is refused at once without one.
+// slow on purpose, and in pure JavaScript under the units' --jitless it
+// takes over a second at cost 10, so it is a CPU lever for anyone who can
+// reach the port. Three rules keep the people who have the password in:
+// - bcrypt never runs on the event loop: two worker threads do it, so a
+//   cached scrape is answered at once whatever the attackers do;
+// - an unknown user costs no bcrypt: the answer comes after the time a
+//   verification takes, from a timer;
+// - a client (an address) whose password was wrong lately waits behind
+//   those whose was not, and may use one worker only: the other is kept for
+//   clients with no failure, such as a scraper after a restart or a rotation.
 import { createHash } from 'node:crypto';
-import { breather } from '../lib/breather';
+import type { Worker } from 'node:worker_threads';
 
 export type AuthResult = 'ok' | 'denied' | 'busy';
 
-/** Verifications queued behind the one running; more are answered 429 without a bcrypt. */
-const MAX_WAITING = 8;
 /** Successful (user, hash, password) triples remembered, oldest dropped first. */
 const CACHE_SIZE = 64;
-/** Compared against for an unknown user, so its answer takes as long as a known one's. */
-const DUMMY_HASH = '$2b$10$peD42Tf0YzjkegExzWy8teLw5NhM3dAQxONNr5h4hImPSEciYdVRW';
+/** Verifications waiting in all; past it the newest suspect's attempt is answered 429. */
+const MAX_WAITING = 64;
+/** A client whose password was wrong waits behind the others for this long. */
+const SUSPECT_MS = 5 * 60_000;
+/** Clients remembered as suspects at most (the oldest forgotten first): the map cannot grow with an attacker's addresses. */
+const MAX_SUSPECTS = 10_000;
+/** Before any verification was timed: what an unknown user's answer waits. */
+const FIRST_GUESS_MS = 100;
 
 export interface Authenticator {
-  check(header: string | undefined): Promise<AuthResult>;
-  /** Verifications refused for want of a place in the queue, since start. */
-  readonly refusedBusy: number;
+  /** `client` groups attempts for fairness: the remote address. `abandoned` drops a waiting attempt (its connection closed). */
+  check(header: string | undefined, client: string, abandoned?: AbortSignal): Promise<AuthResult>;
+  close(): void;
 }
 
 function parseBasic(header: string | undefined): { user: string; password: string } | undefined {
@@ -29,60 +39,111 @@ function parseBasic(header: string | undefined): { user: string; password: strin
   return colon < 0 ? undefined : { user: text.slice(0, colon), password: text.slice(colon + 1) };
 }
 
-export function createAuthenticator(users: () => ReadonlyMap<string, string>): Authenticator {
-  const bcrypt = require('bcryptjs') as typeof import('bcryptjs');
-  const cache = new Set<string>();
-  let running = false;
-  const waiting: (() => void)[] = [];
-  let refusedBusy = 0;
+interface Job {
+  password: string;
+  hash: string;
+  client: string;
+  resolve(result: AuthResult): void;
+}
 
-  const turn = async (): Promise<boolean> => {
-    if (!running) {
-      running = true;
-      return true;
-    }
-    if (waiting.length >= MAX_WAITING) return false;
-    await new Promise<void>((resolve) => waiting.push(resolve));
-    return true;
+/** A bcrypt verifier on a thread of its own; bcryptjs is pure JavaScript, so it runs there as it is. */
+function startLane(): { worker: Worker; busy: boolean } {
+  const { Worker: W } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const code = `const { parentPort, workerData } = require('node:worker_threads');
+const bcrypt = require(workerData);
+parentPort.on('message', (m) => {
+  let ok = false;
+  try { ok = bcrypt.compareSync(m.password, m.hash); } catch {}
+  parentPort.postMessage(ok);
+});`;
+  const worker = new W(code, { eval: true, workerData: require.resolve('bcryptjs') });
+  worker.unref();
+  return { worker, busy: false };
+}
+
+export function createAuthenticator(users: () => ReadonlyMap<string, string>, now: () => number = Date.now): Authenticator {
+  const cache = new Set<string>();
+  const suspects = new Map<string, number>();
+  const waiting: Job[] = [];
+  let lanes: { worker: Worker; busy: boolean }[] | undefined;
+  const running = new Set<Job>();
+  let typicalMs = FIRST_GUESS_MS;
+
+  const suspect = (client: string): boolean => {
+    const until = suspects.get(client);
+    if (until === undefined) return false;
+    if (until > now()) return true;
+    suspects.delete(client);
+    return false;
   };
-  const done = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else running = false;
+
+  const pump = (): void => {
+    lanes ??= [startLane(), startLane()];
+    for (const [i, lane] of lanes.entries()) {
+      if (lane.busy || waiting.length === 0) continue;
+      // Clients with no recent failure first, oldest first; lane 0 takes nobody else.
+      let at = waiting.findIndex((j) => !suspect(j.client));
+      if (at < 0 && i > 0) at = 0;
+      if (at < 0) continue;
+      const [job] = waiting.splice(at, 1);
+      running.add(job);
+      lane.busy = true;
+      const started = now();
+      lane.worker.once('message', (match: boolean) => {
+        running.delete(job);
+        lane.busy = false;
+        typicalMs = Math.max(1, Math.round(0.8 * typicalMs + 0.2 * (now() - started)));
+        if (!match) {
+          suspects.delete(job.client);
+          suspects.set(job.client, now() + SUSPECT_MS);
+          if (suspects.size > MAX_SUSPECTS) suspects.delete(suspects.keys().next().value as string);
+        }
+        job.resolve(match ? 'ok' : 'denied');
+        pump();
+      });
+      lane.worker.postMessage({ password: job.password, hash: job.hash });
+    }
   };
 
   return {
-    get refusedBusy() {
-      return refusedBusy;
-    },
-    async check(header) {
+    async check(header, client, abandoned) {
       const creds = parseBasic(header);
       if (!creds) return 'denied';
-      const known = users().get(creds.user);
-      const hash = known ?? DUMMY_HASH;
+      const hash = users().get(creds.user);
+      if (hash === undefined) {
+        // No bcrypt for a user nobody has: the same wait, from a timer.
+        await new Promise((resolve) => setTimeout(resolve, typicalMs).unref());
+        return 'denied';
+      }
       // The key holds no password: a digest of the three, so memory shows none of them.
       const key = createHash('sha256').update(`${creds.user}\0${hash}\0${creds.password}`).digest('base64');
-      if (known !== undefined && cache.has(key)) return 'ok';
-      if (!(await turn())) {
-        refusedBusy += 1;
-        return 'busy';
+      if (cache.has(key)) return 'ok';
+      if (waiting.length >= MAX_WAITING) {
+        // Full: a suspect newcomer is refused; anyone else takes the place of the newest suspect's attempt.
+        let last = waiting.length - 1;
+        while (last >= 0 && !suspect(waiting[last].client)) last--;
+        if (suspect(client) || last < 0) return 'busy';
+        waiting.splice(last, 1)[0].resolve('busy');
       }
-      let match: boolean;
-      try {
-        // bcryptjs runs its first 100 ms slice inside the call: started from here it would hold up the
-        // other requests of this I/O phase (an authorised scrape among them). After a breather it runs
-        // alone in the check phase, with the scrapes' I/O served between two verifications.
-        await breather();
-        match = await bcrypt.compare(creds.password, hash);
-      } catch {
-        match = false;
-      } finally {
-        done();
-      }
-      if (!match || known === undefined) return 'denied';
+      const result = await new Promise<AuthResult>((resolve) => {
+        const job: Job = { password: creds.password, hash, client, resolve };
+        waiting.push(job);
+        abandoned?.addEventListener('abort', () => {
+          const at = waiting.indexOf(job);
+          if (at >= 0) waiting.splice(at, 1)[0].resolve('denied');
+        });
+        pump();
+      });
+      if (result !== 'ok') return result;
       cache.add(key);
       if (cache.size > CACHE_SIZE) cache.delete(cache.values().next().value as string);
       return 'ok';
+    },
+    close() {
+      for (const lane of lanes ?? []) void lane.worker.terminate();
+      lanes = undefined;
+      for (const job of [...waiting.splice(0), ...running]) job.resolve('denied');
+      running.clear();
     },
   };
 }

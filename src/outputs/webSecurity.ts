@@ -1,8 +1,9 @@
-// serve's side of `--web.config.file`: TLS (with client certificates), basic
-// authentication and extra headers for every path, as exporter-toolkit does,
-// and the files re-read when they change. Loaded only with the flag.
+// What `--web.config.file` decides for each connection and request, as
+// exporter-toolkit does: the TLS context and client-certificate policy, the
+// rate limit, basic authentication and the extra headers; and the files
+// read again when they change. Loaded only with the flag.
 import { statSync } from 'node:fs';
-import type { IncomingMessage, RequestListener, Server, ServerOptions } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../lib/log';
 import { createAuthenticator } from './webAuth';
@@ -21,28 +22,43 @@ export interface WebStatus {
   lastSuccess: number;
 }
 
-type Denied = { status: number; headers: Record<string, string>; body: string };
+/** Why a request was answered without reaching the handler. */
+export type RefusedReason = 'unauthorized' | 'auth_busy' | 'rate_limited';
+
+export interface Denied {
+  reason: RefusedReason;
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
 
 export interface WebGuard {
-  createServer(options: ServerOptions, handler: RequestListener): Server;
-  /** Undefined to go on; otherwise the answer for a request without valid credentials. */
-  authorize(req: IncomingMessage, path: string): Promise<Denied | undefined>;
+  /** The TLS settings a new connection gets now; undefined: plain HTTP. */
+  tls(): TlsServer | undefined;
+  /** Why a connection's client certificate is refused under the config's policy, or undefined. */
+  clientRefusal(socket: TLSSocket): string | undefined;
+  /** Undefined to go on; otherwise the answer. `client` is the remote address; `abandoned` fires if the connection closes meanwhile. */
+  authorize(req: IncomingMessage, path: string, client: string, abandoned: AbortSignal): Promise<Denied | undefined>;
   /** Headers the config adds to every answer. */
   headers(): Record<string, string>;
+  /** Whether basic authentication is on. */
+  authenticates(): boolean;
   status(): WebStatus;
   close(): void;
 }
 
-/** The subjectAltName entries of a peer certificate, as values: DNS names, IPs, e-mails, URIs. */
-function sans(socket: TLSSocket): string[] {
+/** The subjectAltName entries of a peer certificate: [type, value]. */
+function sans(socket: TLSSocket): [string, string][] {
   const alt = socket.getPeerCertificate().subjectaltname ?? '';
   return alt
     .split(', ')
-    .map((e) => e.replace(/^(DNS|IP Address|email|URI):/, ''))
-    .filter(Boolean);
+    .map((e) => {
+      const colon = e.indexOf(':');
+      return [e.slice(0, colon), e.slice(colon + 1)] as [string, string];
+    })
+    .filter(([, v]) => v !== '');
 }
 
-/** Why a connection's client certificate is refused under the config's policy, or undefined. */
 export function refusal(socket: TLSSocket, tls: TlsServer): string | undefined {
   const cert = socket.getPeerCertificate();
   const has = cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
@@ -56,94 +72,110 @@ export function refusal(socket: TLSSocket, tls: TlsServer): string | undefined {
     default:
       break;
   }
-  if (tls.allowedSans.length > 0 && !sans(socket).some((s) => tls.allowedSans.includes(s))) return 'client certificate has none of client_allowed_sans';
-  return undefined;
+  if (tls.allowedSans.length === 0) return undefined;
+  const { isIP } = require('node:net') as typeof import('node:net');
+  // Addresses as addresses: a certificate writes ::1 as 0:0:0:0:0:0:0:1.
+  const allowed = sans(socket).some(([type, v]) => (type === 'IP Address' && isIP(v) ? tls.allowedAddresses.check(v, isIP(v) === 6 ? 'ipv6' : 'ipv4') : tls.allowedSans.includes(v)));
+  return allowed ? undefined : 'client certificate has none of client_allowed_sans';
 }
 
-/** What the watched files look like now: a change in any of them means a read. */
+/** What the watched files look like now (mode and owner included: a chown can make a key readable). */
 function signature(files: readonly string[]): string {
   return files
     .map((f) => {
       try {
         const st = statSync(f);
-        return `${st.ino}:${st.size}:${st.mtimeMs}`;
-      } catch {
-        return 'missing';
+        return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.mode}:${st.uid}:${st.gid}`;
+      } catch (err) {
+        return (err as NodeJS.ErrnoException).code ?? 'error';
       }
     })
     .join('|');
 }
 
-export function createWebGuard(initial: WebConfig, log: Logger): WebGuard {
-  let config = initial;
-  let status: WebStatus = { ok: true, lastSuccess: Date.now() / 1000 };
-  let server: Server | undefined;
-  const watched = () => [config.path, ...(config.tls?.files ?? [])];
-  let seen = signature(watched());
-  const auth = createAuthenticator(() => config.users);
+/** exporter-toolkit's rate_limit: a token bucket of `burst`, one token back every `intervalMs`. */
+function rateLimiter(now: () => number): (limit: WebConfig['rateLimit']) => boolean {
+  let tokens = Number.POSITIVE_INFINITY;
+  let at = now();
+  return (limit) => {
+    if (!limit) return true;
+    const t = now();
+    tokens = Math.min(limit.burst, tokens + (t - at) / limit.intervalMs);
+    at = t;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+}
 
-  const apply = (next: WebConfig): void => {
-    if (Boolean(next.tls) !== Boolean(config.tls)) throw new WebConfigError(`web config ${next.path}: tls_server_config: ${next.tls ? 'added' : 'removed'} while serving; restart serve to change between HTTP and HTTPS`);
-    if (next.tls && server) {
-      const tlsServer = server as unknown as { setSecureContext(o: object): void; requestCert: boolean; rejectUnauthorized: boolean };
-      tlsServer.setSecureContext(next.tls.context);
-      // Read by tls.Server for each new connection.
-      tlsServer.requestCert = next.tls.server.requestCert === true;
-      tlsServer.rejectUnauthorized = next.tls.server.rejectUnauthorized === true;
+/** Reads the file (throws a WebConfigError) and returns the guard that applies it, re-reading it as it changes. */
+export async function createWebGuard(file: string, log: Logger): Promise<{ guard: WebGuard; config: WebConfig }> {
+  let files: string[] = [];
+  let config = await loadWebConfig(file, files);
+  for (const w of config.warnings) log.warn(w);
+  let status: WebStatus = { ok: true, lastSuccess: Date.now() / 1000 };
+  let seen = signature(files);
+  let lastError = '';
+  let reading = false;
+  const auth = createAuthenticator(() => config.users);
+  const allow = rateLimiter(Date.now);
+
+  const reload = async (): Promise<void> => {
+    const tried: string[] = [];
+    try {
+      const next = await loadWebConfig(config.path, tried);
+      if (Boolean(next.tls) !== Boolean(config.tls)) throw new WebConfigError(`web config ${next.path}: tls_server_config: ${next.tls ? 'added' : 'removed'} while serving; restart serve to change between HTTP and HTTPS`);
+      if (next.tls && config.tls && next.tls.clientAuth !== config.tls.clientAuth) throw new WebConfigError(`web config ${next.path}: tls_server_config.client_auth_type: changed while serving; restart serve to change it`);
+      config = next;
+      status = { ok: true, lastSuccess: Date.now() / 1000 };
+      lastError = '';
+      for (const w of next.warnings) log.warn(w);
+      log.info('web config reloaded', { file: config.path });
+    } catch (err) {
+      status = { ...status, ok: false };
+      const message = (err as Error).message;
+      // Logged once per distinct error: the last good configuration goes on serving.
+      if (message !== lastError) log.error(`${message}; still serving with the last valid web config`);
+      lastError = message;
+    } finally {
+      // Watch what the new config names, valid or not, so a file that appears or becomes readable is seen.
+      files = tried;
     }
-    config = next;
   };
 
   // exporter-toolkit reads the file per request; once a second is enough to
   // see a rotated certificate on the next connection within the 3 s asked.
   const timer = setInterval(() => {
-    const now = signature(watched());
+    if (reading) return;
+    const now = signature(files);
     if (now === seen) return;
     seen = now;
-    try {
-      apply(loadWebConfig(config.path));
-      status = { ok: true, lastSuccess: Date.now() / 1000 };
-      log.info('web config reloaded', { file: config.path });
-    } catch (err) {
-      status = { ...status, ok: false };
-      // Logged once per change of the files: the last good configuration goes on serving.
-      log.error(`${(err as Error).message}; still serving with the last valid web config`);
-    }
+    reading = true;
+    void reload().finally(() => {
+      reading = false;
+      seen = signature(files);
+    });
   }, WATCH_MS);
   timer.unref();
 
-  return {
-    createServer(options, handler) {
-      if (!config.tls) {
-        const http = require('node:http') as typeof import('node:http');
-        server = http.createServer(options, handler);
-        return server;
-      }
-      const https = require('node:https') as typeof import('node:https');
-      const s = https.createServer({ ...options, ...config.tls.context, ...config.tls.server }, handler);
-      s.on('secureConnection', (socket: TLSSocket) => {
-        const why = config.tls ? refusal(socket, config.tls) : undefined;
-        if (why) {
-          log.debug('refused a TLS connection', { reason: why, remote: socket.remoteAddress });
-          socket.destroy();
-        }
-      });
-      // A handshake that fails (plain HTTP to the TLS port, no client certificate): not a log line each.
-      s.on('tlsClientError', (err: Error, socket: TLSSocket) => {
-        log.debug('TLS handshake failed', { reason: err.message, remote: socket.remoteAddress });
-      });
-      server = s;
-      return s;
-    },
-    async authorize(req, path): Promise<Denied | undefined> {
+  const guard: WebGuard = {
+    tls: () => config.tls,
+    clientRefusal: (socket) => (config.tls ? refusal(socket, config.tls) : undefined),
+    async authorize(req, path, client, abandoned): Promise<Denied | undefined> {
+      if (!allow(config.rateLimit)) return { reason: 'rate_limited', status: 429, headers: { 'retry-after': '1' }, body: 'Too Many Requests\n' };
       if (config.users.size === 0 || UNAUTHENTICATED_PATHS.includes(path)) return undefined;
-      const result = await auth.check(req.headers.authorization);
+      const result = await auth.check(req.headers.authorization, client, abandoned);
       if (result === 'ok') return undefined;
-      if (result === 'busy') return { status: 429, headers: { 'retry-after': '1' }, body: 'too many authentication attempts at once; try again\n' };
-      return { status: 401, headers: { 'www-authenticate': 'Basic realm="open-notify-exporter", charset="UTF-8"' }, body: 'unauthorized\n' };
+      if (result === 'busy') return { reason: 'auth_busy', status: 429, headers: { 'retry-after': '1' }, body: 'too many authentication attempts at once; try again\n' };
+      return { reason: 'unauthorized', status: 401, headers: { 'www-authenticate': 'Basic realm="open-notify-exporter", charset="UTF-8"' }, body: 'unauthorized\n' };
     },
     headers: () => config.headers,
+    authenticates: () => config.users.size > 0,
     status: () => status,
-    close: () => clearInterval(timer),
+    close: () => {
+      clearInterval(timer);
+      auth.close();
+    },
   };
+  return { guard, config };
 }

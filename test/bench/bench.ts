@@ -388,61 +388,6 @@ async function flood(apiUrl: string): Promise<string[]> {
   return [...lines, '', ...verdicts];
 }
 
-/**
- * 16 clients sending wrong passwords as fast as serve answers them, while
- * the authorised scraper (its credentials cached after its first scrape)
- * scrapes every 200 ms: its latencies. bcrypt cost 10, as htpasswd -nBC 10.
- */
-async function authFlood(apiUrl: string, dir: string): Promise<string[]> {
-  const http = require('node:http') as typeof import('node:http');
-  const bcrypt = require('bcryptjs') as typeof import('bcryptjs');
-  const seconds = Number(process.env.BENCH_AUTH_SECONDS ?? 10);
-  const web = join(dir, 'web-auth.yml');
-  writeFileSync(web, `basic_auth_users:\n  prom: '${bcrypt.hashSync('s3cret', 10)}'\n`);
-  const lines = [`Wrong-password flood: 16 clients sending GET /metrics with a wrong password back to back for ${seconds} s (bcrypt cost 10), the authorised scraper every 200 ms:`, ''];
-  lines.push('| serve run with | authorised scrapes | p50 (ms) | p99 (ms) | max (ms) | wrong attempts answered | of them 429 (queue full) |', '|---|---|---|---|---|---|---|');
-  const verdicts: string[] = [];
-  const one = (url: string, auth: string) =>
-    new Promise<{ ms: number; status: number }>((resolve) => {
-      const t0 = performance.now();
-      const req = http.get(url, { agent: false, timeout: 10_000, headers: { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0 }));
-      });
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', () => resolve({ ms: performance.now() - t0, status: 0 }));
-    });
-  for (const [label, flags] of [[schedulerUnitFlags().join(' '), schedulerUnitFlags()], ["V8's defaults", []]] as const) {
-    const port = await freePort();
-    const serve = spawn(process.execPath, [...flags, BIN, 'serve', '--api-url', apiUrl, '--listen', `127.0.0.1:${port}`, '--refresh', '1h', '--web.config.file', web, '-q'], { stdio: 'ignore' });
-    try {
-      const url = `http://127.0.0.1:${port}/metrics`;
-      await waitFor('serve', async () => ((await one(url, 'prom:s3cret')).status === 200 ? true : undefined), 30_000);
-      const until = performance.now() + seconds * 1000;
-      const wrong: number[] = [];
-      const hammer = async () => {
-        for (let i = 0; performance.now() < until && i < 100_000; i++) wrong.push((await one(url, `prom:guess${i}`)).status);
-      };
-      const good: number[] = [];
-      const scrape = async () => {
-        for (let i = 0; performance.now() < until && i < 10_000; i++) {
-          const r = await one(url, 'prom:s3cret');
-          good.push(r.status === 200 ? r.ms : Infinity);
-          await new Promise((r2) => setTimeout(r2, 200));
-        }
-      };
-      await Promise.all([...Array.from({ length: 16 }, hammer), scrape()]);
-      const busy = wrong.filter((x) => x === 429).length;
-      lines.push(`| ${label} | ${good.length} | ${f1(pct(good, 50))} | ${f1(pct(good, 99))} | ${f1(Math.max(...good))} | ${wrong.length} | ${busy} |`);
-      verdicts.push(`- ${label}: every authorised scrape < 1 s: max ${f1(Math.max(...good))} ms — ${Math.max(...good) < 1000 ? 'within budget' : 'OVER BUDGET'}`);
-    } finally {
-      serve.kill('SIGTERM');
-      await new Promise((r) => serve.once('exit', r));
-    }
-  }
-  return [...lines, '', ...verdicts];
-}
-
 async function main(): Promise<void> {
   const api = await startFakeApi();
   const dir = mkdtempSync(join(tmpdir(), 'one-bench-'));
@@ -456,7 +401,18 @@ async function main(): Promise<void> {
     if (want('load')) sections.push(await serveLoad(api.url, dir));
     if (want('scaling')) sections.push(await scaling(api, dir));
     if (want('flood')) sections.push(await flood(api.url));
-    if (want('auth')) sections.push(await authFlood(api.url, dir));
+    if (want('lockout') || want('auth') || want('slowreaders')) {
+      const web = require('./web') as typeof import('./web');
+      const pki = web.benchPki(dir);
+      const flags = schedulerUnitFlags();
+      if (want('lockout')) sections.push(await web.lockout(api.url, dir, flags, pki));
+      if (want('auth')) sections.push(await web.authFlood(api.url, dir, flags));
+      if (want('slowreaders')) {
+        const { people } = require('./scaling') as typeof import('./scaling');
+        sections.push(await web.slowReaders(api, dir, flags, pki, Buffer.from(JSON.stringify({ message: 'success', number: 45_000, people: people(45_000, 1) }))));
+        api.set('/astros.json', { kind: 'json', body: { message: 'success', number: 3, people: people(3, 2) } });
+      }
+    }
     process.stdout.write(`${sections.map((s) => s.join('\n')).join('\n\n')}\n`);
   } finally {
     await api.close();

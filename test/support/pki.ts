@@ -4,6 +4,9 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { requireBinary, startCli, tempDir, type RunningCli } from './helpers';
+import { freePort, waitFor } from './peers';
 
 export interface Pki {
   dir: string;
@@ -22,9 +25,9 @@ function run(openssl: string, args: string[], cwd: string): void {
 }
 
 /** A key and a certificate for `cn`, signed by `caName` (or self-signed), with the given SANs. */
-export function issue(openssl: string, dir: string, name: string, cn: string, sans: string, caName?: string): void {
+export function issue(openssl: string, dir: string, name: string, cn: string, sans: string, caName?: string, extra = ''): void {
   run(openssl, ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`], dir);
-  writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${sans}\nbasicConstraints=CA:FALSE\n`);
+  writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${sans}\nbasicConstraints=CA:FALSE\n${extra}`);
   if (caName) {
     run(openssl, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${caName}.pem`, '-CAkey', `${caName}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`], dir);
   } else {
@@ -53,4 +56,19 @@ export function makePki(openssl: string, dir: string): Pki {
     rogueCert: f('rogue.pem'),
     rogueKey: f('rogue.key'),
   };
+}
+
+/** A fresh PKI in a temp directory of the test, or undefined (the test skipped) without openssl. */
+export function testPki(t: TestContext): Pki | undefined {
+  const openssl = requireBinary(t, 'openssl', 'openssl');
+  return openssl ? makePki(openssl, tempDir(t)) : undefined;
+}
+
+/** `serve --web.config.file` on a free loopback port, once its first refresh is done. */
+export async function serveWeb(t: TestContext, apiUrl: string, web: string, extra: string[] = []): Promise<{ cli: RunningCli; port: number }> {
+  const port = await freePort();
+  const cli = startCli(['serve', '--api-url', apiUrl, '--listen', `127.0.0.1:${port}`, '--refresh', '1s', '--web.config.file', web, ...extra], { killAfterMs: 120_000 });
+  t.after(() => void cli.child.kill('SIGKILL'));
+  await waitFor('serve to refresh', () => (cli.stderr().includes('msg="refresh finished"') ? true : undefined), 10_000);
+  return { cli, port };
 }

@@ -6,12 +6,12 @@ import { strict as assert } from 'node:assert';
 import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { beforeEach, describe, it, type TestContext } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FakeApi } from '../support/fakeOpenNotify';
-import { parse, requireBinary, runCli, startCli, tempDir, useFakeApi, valueOf, type RunningCli } from '../support/helpers';
+import { parse, requireBinary, runCli, tempDir, useFakeApi, valueOf } from '../support/helpers';
 import { freePort, getText, startPeer, waitFor } from '../support/peers';
-import { issue, makePki, type Pki } from '../support/pki';
+import { issue, serveWeb, testPki, type Pki } from '../support/pki';
 
 const fake = useFakeApi();
 let api: FakeApi;
@@ -58,29 +58,18 @@ function peerCn(port: number, ca: string): Promise<string> {
   });
 }
 
-function pki(t: TestContext): Pki | undefined {
-  const openssl = requireBinary(t, 'openssl', 'openssl');
-  return openssl ? makePki(openssl, tempDir(t)) : undefined;
-}
 
-async function serve(t: TestContext, web: string, extra: string[] = []): Promise<{ cli: RunningCli; port: number }> {
-  const port = await freePort();
-  const cli = startCli(['serve', '--api-url', api.url, '--listen', `127.0.0.1:${port}`, '--refresh', '1s', '--web.config.file', web, ...extra], { killAfterMs: 120_000 });
-  t.after(() => void cli.child.kill('SIGKILL'));
-  await waitFor('serve to refresh', () => (cli.stderr().includes('msg="refresh finished"') ? true : undefined), 10_000);
-  return { cli, port };
-}
 
 const authYaml = (p: Pki, hash: string) => `tls_server_config:\n  cert_file: ${p.serverCert}\n  key_file: ${p.serverKey}\nhttp_server_config:\n  headers:\n    X-Frame-Options: deny\nbasic_auth_users:\n  prom: '${hash}'\n`;
 const mtlsYaml = (p: Pki) => `tls_server_config:\n  cert_file: ${p.serverCert}\n  key_file: ${p.serverKey}\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ${p.ca}\n`;
 
 describe('serve --web.config.file', () => {
   it('TLS and basic auth on every path but /healthz; 401 with WWW-Authenticate; lifecycle endpoints; no metrics over plain HTTP; healthcheck exits 0', async (t) => {
-    const p = pki(t);
+    const p = testPki(t);
     if (!p) return;
     const web = join(p.dir, 'web.yml');
     writeFileSync(web, authYaml(p, bcrypt.hashSync('s3cret', 6)));
-    const { cli, port } = await serve(t, web);
+    const { cli, port } = await serveWeb(t, api.url, web);
     const base = `https://127.0.0.1:${port}`;
     const ok = await get(`${base}/metrics`, { ca: p.ca, auth: 'prom:s3cret' });
     assert.ok('status' in ok && ok.status === 200, JSON.stringify(ok));
@@ -121,11 +110,11 @@ describe('serve --web.config.file', () => {
   });
 
   it('RequireAndVerifyClientCert: a client certificate from the CA gets in, none or another CA\'s does not; healthcheck presents the server\'s own', async (t) => {
-    const p = pki(t);
+    const p = testPki(t);
     if (!p) return;
     const web = join(p.dir, 'web.yml');
     writeFileSync(web, mtlsYaml(p));
-    const { cli, port } = await serve(t, web);
+    const { cli, port } = await serveWeb(t, api.url, web);
     const url = `https://127.0.0.1:${port}/metrics`;
     const ok = await get(url, { ca: p.ca, cert: p.clientCert, key: p.clientKey });
     assert.ok('status' in ok && ok.status === 200, JSON.stringify(ok));
@@ -140,14 +129,14 @@ describe('serve --web.config.file', () => {
 
   it('a real Prometheus scrapes it over TLS: basic auth up 1, a wrong password up 0, a client certificate up 1', async (t) => {
     const prometheus = requireBinary(t, 'prometheus', 'prometheus');
-    const p = pki(t);
+    const p = testPki(t);
     if (!prometheus || !p) return;
     const webAuth = join(p.dir, 'web-auth.yml');
     const webMtls = join(p.dir, 'web-mtls.yml');
     writeFileSync(webAuth, authYaml(p, bcrypt.hashSync('s3cret', 6)));
     writeFileSync(webMtls, mtlsYaml(p));
-    const a = await serve(t, webAuth);
-    const b = await serve(t, webMtls);
+    const a = await serveWeb(t, api.url, webAuth);
+    const b = await serveWeb(t, api.url, webMtls);
     const job = (name: string, port: number, lines: string[]) => [`  - job_name: ${name}`, '    scheme: https', '    tls_config:', `      ca_file: ${p.ca}`, ...lines, '    static_configs:', `      - targets: ['127.0.0.1:${port}']`];
     const dir = tempDir(t);
     writeFileSync(
@@ -178,7 +167,7 @@ describe('serve --web.config.file', () => {
 
   it("the same file is node_exporter's: both accept the right credentials and certificate, both refuse the wrong", async (t) => {
     const nodeExporter = requireBinary(t, 'prometheus-node-exporter', 'prometheus-node-exporter');
-    const p = pki(t);
+    const p = testPki(t);
     if (!nodeExporter || !p) return;
     const hash = bcrypt.hashSync('s3cret', 6);
     const both = join(p.dir, 'web.yml');
@@ -187,7 +176,7 @@ describe('serve --web.config.file', () => {
       both,
       `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.pem\n  min_version: TLS12\nhttp_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\nbasic_auth_users:\n  prom: '${hash}'\n`,
     );
-    const ours = await serve(t, both);
+    const ours = await serveWeb(t, api.url, both);
     const nePort = await freePort();
     const textDir = tempDir(t);
     const { spawn } = await import('node:child_process');
@@ -216,7 +205,7 @@ describe('serve --web.config.file', () => {
 
   it('certificate rotation without a restart: a new connection sees the new certificate within 3 s; a broken file keeps the last good one, logged once, exported', async (t) => {
     const openssl = requireBinary(t, 'openssl', 'openssl');
-    const p = pki(t);
+    const p = testPki(t);
     if (!openssl || !p) return;
     const web = join(p.dir, 'web.yml');
     const cert = join(p.dir, 'live.pem');
@@ -224,7 +213,7 @@ describe('serve --web.config.file', () => {
     copyFileSync(p.serverCert, cert);
     copyFileSync(p.serverKey, key);
     writeFileSync(web, `tls_server_config:\n  cert_file: live.pem\n  key_file: live.key\n`);
-    const { cli, port } = await serve(t, web);
+    const { cli, port } = await serveWeb(t, api.url, web);
     assert.equal(await peerCn(port, p.ca), 'localhost');
     issue(openssl, p.dir, 'rotated', 'rotated', 'IP:127.0.0.1', 'ca');
     // The key first, then the certificate: in between the pair does not match, and serve must go on meanwhile.

@@ -1,0 +1,350 @@
+// serve's HTTP side as one wrapper, as exporter-toolkit's web.Serve: it
+// listens, speaks TLS when the web config asks for it, checks client
+// certificates, the rate limit and basic authentication, adds the config's
+// headers, and only then hands a request to the handler. It also holds the
+// connection limits, so that no client, authenticated or not, can lock the
+// scrapers out.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from '../lib/log';
+import { tlsPhrase } from '../lib/tlsErrors';
+import { parseInSlices } from './httpIo';
+import type { TlsServer } from './webConfig';
+import type { RefusedReason, WebGuard } from './webSecurity';
+
+export interface Listen {
+  /** Undefined: every interface. */
+  host?: string;
+  port: number;
+}
+
+/** Why serve closed a connection itself. */
+export type DropReason = 'max_connections' | 'evicted' | 'request_deadline' | 'response_deadline' | 'unread_responses';
+/** Why a TLS connection ended before its first request was served. */
+export type HandshakeFailure = 'plain_http' | 'not_tls' | 'client_certificate' | 'tls_error';
+
+export interface WebCounts {
+  dropped: Record<DropReason, number>;
+  refused: Record<RefusedReason, number>;
+  handshakeFailures: Record<HandshakeFailure, number>;
+}
+
+/**
+ * Responses one connection may have queued, unread by its client. A
+ * scraper sends one request and reads the answer; a client pipelining
+ * thousands of requests and reading nothing made serve hold every answer.
+ */
+export const MAX_QUEUED_RESPONSES = 16;
+/** A connection must deliver a whole request head (TLS handshake included) this soon after opening. */
+export const HEAD_DEADLINE_MS = 5000;
+/** An idle keep-alive connection is closed after this long without a new request, as Node's keepAliveTimeout. */
+const IDLE_MS = 5000;
+/** A request must be answered, the body read by the client included, within this: a reader that makes no progress cannot hold its slot. */
+export const RESPONSE_DEADLINE_MS = 30_000;
+
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'address not available on this host',
+  EACCES: 'permission denied (a port below 1024 needs privileges)',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found',
+};
+
+export class ListenError extends Error {}
+
+export function formatListen(l: Listen): string {
+  const host = l.host === undefined ? '' : l.host.includes(':') ? `[${l.host}]` : l.host;
+  return `${host}:${l.port}`;
+}
+
+/**
+ * The client a connection counts against when the cap is full: its address,
+ * or its /64 for IPv6 (one host has a whole /64 to spread over).
+ */
+export function clientGroup(address: string | undefined): string {
+  const a = address ?? '';
+  if (!a.includes(':') || a.startsWith('::ffff:')) return a.replace(/^::ffff:/, '');
+  const [head, tail = ''] = a.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = a.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '').toLowerCase()).join(':')}::/64`;
+}
+
+interface Conn {
+  raw: Socket;
+  client: string;
+  opened: number;
+  /** When it last had nothing to do: opened, or its last answer finished. */
+  idleSince: number;
+  /** When the handler took its oldest unanswered request. */
+  busySince: number;
+  requests: number;
+  /** Requests inside the handler (past authentication). */
+  active: number;
+  /** Passed basic authentication at least once. */
+  trusted: boolean;
+  closed: AbortController;
+}
+
+export interface WebServerOptions {
+  listen: Listen;
+  /** --max-connections: past it an idle, handshaking or unauthenticated connection makes room, oldest first. */
+  maxConnections: number;
+  log: Logger;
+  /** --web.config.file, read and checked: TLS, basic auth, rate limit, headers. */
+  guard?: WebGuard;
+}
+
+export interface WebServer {
+  /** The address bound, e.g. 127.0.0.1:8899. */
+  address: string;
+  counts(): WebCounts;
+  /** Stops accepting, lets answers in flight finish for up to a second, closes every connection. */
+  close(): Promise<void>;
+}
+
+export { sendBody } from './httpIo';
+
+export async function startWebServer(o: WebServerOptions, handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<WebServer> {
+  const net = require('node:net') as typeof import('node:net');
+  const http = require('node:http') as typeof import('node:http');
+  const { log, guard } = o;
+  const counts: WebCounts = {
+    dropped: { max_connections: 0, evicted: 0, request_deadline: 0, response_deadline: 0, unread_responses: 0 },
+    refused: { unauthorized: 0, auth_busy: 0, rate_limited: 0 },
+    handshakeFailures: { plain_http: 0, not_tls: 0, client_certificate: 0, tls_error: 0 },
+  };
+  // At most a line a minute per reason: a flood must not flood the log too.
+  const lastWarned = new Map<string, number>();
+  const warn = (key: string, msg: string, fields: Record<string, string | number | undefined>): void => {
+    const now = Date.now();
+    if (now - (lastWarned.get(key) ?? -Infinity) < 60_000) return;
+    lastWarned.set(key, now);
+    log.warn(msg, fields);
+  };
+  const dropped = (reason: DropReason, conn: Conn, why: string): void => {
+    counts.dropped[reason] += 1;
+    warn(`dropped:${reason}`, `closed a connection: ${why}`, { reason, remote: conn.client, dropped_total: counts.dropped[reason] });
+  };
+  const handshakeFailed = (reason: HandshakeFailure, conn: Conn, why: string): void => {
+    counts.handshakeFailures[reason] += 1;
+    warn(`handshake:${reason}`, `refused a TLS connection: ${why}`, { reason, remote: conn.client, failures_total: counts.handshakeFailures[reason] });
+  };
+
+  const conns = new Set<Conn>();
+  const byStream = new WeakMap<Socket, Conn>();
+
+  /**
+   * The connection to close so a new one fits: never one being answered;
+   * of the rest, one of the client holding the most connections, then one
+   * not authenticated, then the oldest. A flood from a few addresses thus
+   * evicts itself, not the scraper's connection that just opened.
+   */
+  const victim = (): Conn | undefined => {
+    const per = new Map<string, number>();
+    for (const c of conns) per.set(c.client, (per.get(c.client) ?? 0) + 1);
+    let best: Conn | undefined;
+    const rank = (c: Conn): [number, number, number] => [per.get(c.client) ?? 0, c.trusted ? 0 : 1, -c.opened];
+    for (const c of conns) {
+      if (c.active > 0) continue;
+      if (!best) {
+        best = c;
+        continue;
+      }
+      const [a, b] = [rank(c), rank(best)];
+      if (a[0] > b[0] || (a[0] === b[0] && (a[1] > b[1] || (a[1] === b[1] && a[2] > b[2])))) best = c;
+    }
+    return best;
+  };
+
+  const httpServer = http.createServer({ maxHeaderSize: 8192, keepAliveTimeout: IDLE_MS }, (req, res) => void onRequest(req, res));
+  httpServer.timeout = RESPONSE_DEADLINE_MS;
+  // After http.Server's own listener (registered first), which attached the parser.
+  httpServer.on('connection', parseInSlices);
+
+  const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const conn = byStream.get(req.socket);
+    // Requests the parser had already read from a connection closed since: nothing to answer.
+    if (!conn || req.socket.destroyed) return;
+    conn.requests += 1;
+    res.once('close', () => {
+      conn.requests -= 1;
+      if (conn.requests === 0) conn.idleSince = Date.now();
+    });
+    if (conn.requests > MAX_QUEUED_RESPONSES) {
+      dropped('unread_responses', conn, `a client sent more than ${MAX_QUEUED_RESPONSES} requests without reading the answers`);
+      conn.raw.destroy();
+      return;
+    }
+    const path = (req.url ?? '/').split('?')[0];
+    if (guard) {
+      for (const [name, value] of Object.entries(guard.headers())) res.setHeader(name, value);
+      const denied = await guard.authorize(req, path, conn.client, conn.closed.signal);
+      if (req.socket.destroyed) return;
+      if (denied) {
+        counts.refused[denied.reason] += 1;
+        warn(`refused:${denied.reason}`, `refused a request: ${denied.status === 401 ? 'wrong or missing credentials' : denied.body.trim()}`, { reason: denied.reason, remote: conn.client, refused_total: counts.refused[denied.reason] });
+        res.writeHead(denied.status, { 'content-type': 'text/plain; charset=utf-8', ...denied.headers }).end(denied.body);
+        return;
+      }
+      if (guard.authenticates() && req.headers.authorization !== undefined) conn.trusted = true;
+    }
+    if (conn.active === 0) conn.busySince = Date.now();
+    conn.active += 1;
+    res.once('close', () => (conn.active -= 1));
+    try {
+      await handler(req, res);
+    } catch (err) {
+      log.error('request failed', { path: req.url, error: err instanceof Error ? err.message : String(err) });
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    }
+  };
+
+  /**
+   * TLS, for a connection whose first bytes are a TLS record: handed to a
+   * tls.Server that never listens, made with the config's settings and given
+   * the new secure context after a reload (a rotated certificate is on the
+   * next connection). Its sockets are matched to ours by the peer's address
+   * and port, unique among open connections.
+   */
+  const peer = (s: Socket): string => `${s.remoteAddress}|${s.remotePort}`;
+  const byPeer = new Map<string, Conn>();
+  let tlsServer: { server: import('node:tls').Server; made: TlsServer } | undefined;
+  const tlsFor = (tls: TlsServer): import('node:tls').Server => {
+    if (tlsServer?.made === tls) return tlsServer.server;
+    if (tlsServer) {
+      tlsServer.server.setSecureContext(tls.context);
+      tlsServer.made = tls;
+      return tlsServer.server;
+    }
+    const { createServer } = require('node:tls') as typeof import('node:tls');
+    const server = createServer({ ...tls.context, ...tls.server, handshakeTimeout: HEAD_DEADLINE_MS });
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const conn = byPeer.get(peer(socket));
+      if (!conn) return void socket.destroy();
+      const why = guard?.clientRefusal(socket);
+      if (why) {
+        handshakeFailed('client_certificate', conn, why);
+        conn.raw.destroy();
+        return;
+      }
+      byStream.set(socket, conn);
+      httpServer.emit('connection', socket);
+    });
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+      const conn = byPeer.get(peer(socket));
+      if (!conn) return;
+      handshakeFailed(/certificate/i.test(err.message) ? 'client_certificate' : 'tls_error', conn, tlsPhrase(err) ?? `${err.code ?? 'error'}: ${err.message}`);
+      conn.raw.destroy();
+    });
+    tlsServer = { server, made: tls };
+    return server;
+  };
+  /** HTTP to a TLS port: answered as Go's server does, then closed. */
+  const PLAIN_HTTP = /^[A-Z]{3,10} /;
+  const startTls = (conn: Conn, first: Buffer): void => {
+    const tls = guard?.tls();
+    if (!tls) return;
+    if (first[0] !== 0x16) {
+      if (PLAIN_HTTP.test(first.subarray(0, 12).toString('latin1'))) {
+        handshakeFailed('plain_http', conn, 'plain HTTP sent to the TLS port');
+        conn.raw.end('HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n');
+      } else {
+        handshakeFailed('not_tls', conn, 'the client does not speak TLS');
+        conn.raw.destroy();
+      }
+      return;
+    }
+    conn.raw.pause();
+    conn.raw.unshift(first);
+    const key = peer(conn.raw);
+    byPeer.set(key, conn);
+    conn.raw.once('close', () => byPeer.delete(key));
+    tlsFor(tls).emit('connection', conn.raw);
+  };
+
+  let closing = false;
+  const server = net.createServer((raw) => {
+    raw.on('error', () => undefined);
+    if (closing) {
+      raw.destroy();
+      return;
+    }
+    const now = Date.now();
+    const conn: Conn = { raw, client: clientGroup(raw.remoteAddress), opened: now, idleSince: now, busySince: 0, requests: 0, active: 0, trusted: false, closed: new AbortController() };
+    if (conns.size >= o.maxConnections) {
+      const out = victim();
+      if (!out) {
+        dropped('max_connections', conn, `more than --max-connections ${o.maxConnections} open, all of them being answered`);
+        raw.destroy();
+        return;
+      }
+      dropped('evicted', out, `--max-connections ${o.maxConnections} reached: made room for a new one`);
+      out.raw.destroy();
+      conns.delete(out);
+    }
+    conns.add(conn);
+    raw.once('close', () => {
+      conns.delete(conn);
+      conn.closed.abort();
+    });
+    if (guard?.tls()) raw.once('data', (first: Buffer) => startTls(conn, first));
+    else {
+      byStream.set(raw, conn);
+      httpServer.emit('connection', raw);
+    }
+  });
+
+  // Node's own request timers run only for a server that listens itself; this one is handed sockets, so it checks them here.
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const c of conns) {
+      if (c.active > 0) {
+        if (now - c.busySince > RESPONSE_DEADLINE_MS) {
+          dropped('response_deadline', c, `an answer not read within ${RESPONSE_DEADLINE_MS / 1000} s`);
+          c.raw.destroy();
+        }
+      } else if (c.requests === 0 && c.idleSince === c.opened && now - c.opened > HEAD_DEADLINE_MS) {
+        dropped('request_deadline', c, `no complete request (TLS handshake included) within ${HEAD_DEADLINE_MS / 1000} s of connecting`);
+        c.raw.destroy();
+      } else if (c.requests === 0 && now - c.idleSince > IDLE_MS + 1000) {
+        c.raw.destroy();
+      }
+    }
+  }, 1000);
+  sweep.unref();
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.listen.port, o.listen.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    clearInterval(sweep);
+    guard?.close();
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    throw new ListenError(`cannot listen on ${formatListen(o.listen)}: ${LISTEN_ERRORS[code] ?? (err as Error).message}`);
+  }
+  const addr = server.address();
+  return {
+    address: typeof addr === 'object' && addr ? formatListen({ host: addr.address, port: addr.port }) : String(addr),
+    counts: () => counts,
+    async close() {
+      closing = true;
+      clearInterval(sweep);
+      guard?.close();
+      server.close();
+      for (const c of conns) if (c.active === 0) c.raw.destroy();
+      // An answer still going out after a second is a client not reading: a stop must not wait on it.
+      const until = Date.now() + 1000;
+      while (conns.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      for (const c of conns) c.raw.destroy();
+    },
+  };
+}

@@ -1,0 +1,145 @@
+// The wrapper around serve's HTTP side, in-process: what it does at the
+// connection cap, its deadlines, how it writes a large body, how it stops,
+// and what it answers plain HTTP sent to a TLS port.
+import { strict as assert } from 'node:assert';
+import type { ServerResponse } from 'node:http';
+import * as net from 'node:net';
+import { Writable } from 'node:stream';
+import { describe, it, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '../../src/lib/log';
+import { clientGroup, HEAD_DEADLINE_MS, sendBody, startWebServer, type WebServer } from '../../src/outputs/webServer';
+import { getText } from '../support/peers';
+
+function logger(lines: string[]) {
+  return createLogger({ level: 'normal', format: 'text' }, (l) => lines.push(l));
+}
+
+/** A server whose handler answers at once, or waits for `release` when the path is /hold. */
+async function start(t: TestContext, maxConnections: number, lines: string[] = []): Promise<{ web: WebServer; port: number; release: () => void }> {
+  let releases: (() => void)[] = [];
+  const web = await startWebServer({ listen: { host: '127.0.0.1', port: 0 }, maxConnections, log: logger(lines) }, async (req, res) => {
+    if (req.url === '/hold') await new Promise<void>((r) => releases.push(r));
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+  });
+  t.after(() => web.close());
+  return {
+    web,
+    port: Number(web.address.split(':').pop()),
+    release: () => {
+      for (const r of releases) r();
+      releases = [];
+    },
+  };
+}
+
+function connect(port: number, localAddress = '127.0.0.1'): Promise<{ socket: net.Socket; closed: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1', localAddress }, () => resolve({ socket, closed }));
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.on('error', reject);
+  });
+}
+
+function isClosed(c: { closed: Promise<void> }, withinMs = 300): Promise<boolean> {
+  return Promise.race([c.closed.then(() => true), sleep(withinMs).then(() => false)]);
+}
+
+describe('webServer: the connection cap', () => {
+  it('a new connection at the cap closes the oldest idle one and is served (before: refused)', async (t) => {
+    const { web, port } = await start(t, 3);
+    const held = [await connect(port), await connect(port), await connect(port)];
+    t.after(() => held.forEach((h) => h.socket.destroy()));
+    await sleep(100);
+    const r = await getText(`http://127.0.0.1:${port}/`, 2000);
+    assert.equal(r.status, 200);
+    assert.equal(await isClosed(held[0], 1000), true, 'the oldest idle connection made room');
+    assert.equal(await isClosed(held[2], 100), false, 'only one');
+    assert.equal(web.counts().dropped.evicted, 1);
+    assert.equal(web.counts().dropped.max_connections, 0);
+  });
+
+  it('a connection being answered is never closed for room: with every one busy, a new one is refused and counted', async (t) => {
+    const { web, port, release } = await start(t, 2);
+    const busy = [getText(`http://127.0.0.1:${port}/hold`, 5000), getText(`http://127.0.0.1:${port}/hold`, 5000)];
+    await sleep(200);
+    const extra = await connect(port);
+    assert.equal(await isClosed(extra, 1000), true, 'refused at once');
+    assert.equal(web.counts().dropped.max_connections, 1);
+    release();
+    for (const r of await Promise.all(busy)) assert.equal(r.status, 200, 'the busy ones were answered');
+  });
+
+  it('the client holding the most connections makes room, not an older connection of another client', async (t) => {
+    const { port } = await start(t, 4);
+    const scraper = await connect(port, '127.0.0.1');
+    await sleep(20);
+    const flood = [await connect(port, '127.0.0.2'), await connect(port, '127.0.0.2'), await connect(port, '127.0.0.2')];
+    t.after(() => [scraper, ...flood].forEach((h) => h.socket.destroy()));
+    await sleep(100);
+    const more = await connect(port, '127.0.0.2');
+    t.after(() => more.socket.destroy());
+    assert.equal(await isClosed(flood[0], 1000), true, "the flood's oldest went");
+    assert.equal(await isClosed(scraper, 200), false, "the other client's older connection stayed");
+  });
+
+  it('clientGroup: an address, or its /64 for IPv6', () => {
+    assert.equal(clientGroup('127.0.0.1'), '127.0.0.1');
+    assert.equal(clientGroup('::ffff:10.0.0.1'), '10.0.0.1');
+    assert.equal(clientGroup('2001:db8:0:1::5'), '2001:db8:0:1::/64');
+    assert.equal(clientGroup('2001:db8:0:1:ffff:1:2:3'), '2001:db8:0:1::/64');
+    assert.equal(clientGroup('::1'), '0:0:0:0::/64');
+  });
+});
+
+describe('webServer: deadlines and stopping', () => {
+  it(`a connection that sends no request is closed after ${HEAD_DEADLINE_MS / 1000} s and counted`, async (t) => {
+    const { web, port } = await start(t, 8);
+    const silent = await connect(port);
+    t.after(() => silent.socket.destroy());
+    assert.equal(await isClosed(silent, HEAD_DEADLINE_MS + 3000), true);
+    assert.equal(web.counts().dropped.request_deadline, 1);
+  });
+
+  it('close() ends within a second and a half with idle connections, a half-sent request and a busy one', async (t) => {
+    const { web, port } = await start(t, 64);
+    const idle = await Promise.all(Array.from({ length: 20 }, () => connect(port)));
+    const half = await connect(port);
+    half.socket.write('GET / HTTP/1.1\r\nHo');
+    const busy = getText(`http://127.0.0.1:${port}/hold`, 5000).catch(() => undefined);
+    t.after(() => [...idle, half].forEach((h) => h.socket.destroy()));
+    await sleep(100);
+    const t0 = performance.now();
+    await web.close();
+    assert.ok(performance.now() - t0 < 1500, `${performance.now() - t0} ms`);
+    for (const c of [...idle, half]) assert.equal(await isClosed(c, 100), true);
+    await busy;
+  });
+});
+
+describe('sendBody', () => {
+  it('hands a large body to the socket a slice at a time, each after the last drained', async () => {
+    const handed: number[] = [];
+    let pending: (() => void) | undefined;
+    const sink = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _enc, cb) {
+        handed.push(chunk.length);
+        pending = cb;
+      },
+    });
+    const body = Buffer.alloc(1024 * 1024, 'x');
+    const done = sendBody(sink as unknown as ServerResponse, [body, Buffer.from('tail')]);
+    await sleep(10);
+    // Until the reader takes something, the socket holds one slice, not the whole body.
+    assert.deepEqual(handed, [64 * 1024]);
+    for (let i = 0; i < 100 && pending; i++) {
+      const cb = pending;
+      pending = undefined;
+      cb();
+      await sleep(1);
+    }
+    await done;
+    assert.equal(handed.reduce((a, b) => a + b, 0), body.length + 4);
+  });
+});
