@@ -163,6 +163,24 @@ describe('serve', () => {
     assert.equal((await on.cli.result).code, 0);
   });
 
+  it('--process-metrics are rendered and gzipped at most once a second, not per scrape (before: the whole text gzipped for each)', async (t) => {
+    const { cli, url } = await startServe(t, ['--refresh', '1h', '--process-metrics']);
+    const gz = async () => (await rawGet(`${url}/metrics`, { 'accept-encoding': 'gzip' })).body;
+    // Back to back, five gzipped scrapes come from at most two renders (a second may turn between them).
+    const bodies = new Set<string>();
+    for (let i = 0; i < 5; i++) bodies.add((await gz()).toString('base64'));
+    assert.ok(bodies.size <= 2, `${bodies.size} different bodies in 5 scrapes`);
+    // And they move on: a second later they are rendered again (CPU seconds have moved).
+    const first = (await gz()).toString('base64');
+    await waitFor('new process metrics', async () => {
+      await sleep(300);
+      const now = await gz();
+      return now.toString('base64') !== first && (valueOf(parse(gunzipSync(now).toString()), 'process_cpu_seconds_total') ?? 0) > 0 ? true : undefined;
+    }, 10_000);
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.result).code, 0);
+  });
+
   it('--process-metrics with --label: every series carries every label, and promtool is silent', async (t) => {
     const promtool = requireBinary(t, 'promtool', 'prometheus');
     if (!promtool) return;

@@ -41,6 +41,7 @@ describe('createAuthenticator', () => {
     }, 2);
     const results = await Promise.all([auth.check(basic('prom', 'guess'), 'a'), auth.check(basic('prom', 's3cret'), 'b')]);
     clearInterval(timer);
+    worst = Math.max(worst, performance.now() - last);
     assert.deepEqual(results, ['denied', 'ok']);
     assert.ok(worst < 60, `the event loop stalled ${worst.toFixed(1)} ms`);
   });
