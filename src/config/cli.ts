@@ -172,6 +172,12 @@ function addCollectOptions(cmd: Command): Command {
         .argParser(arg(parseBytes)),
     )
     .addOption(
+      new Option('--max-people <n>', 'longest list of people accepted; a longer answer fails the endpoint (1-1000000)')
+        .env('OPEN_NOTIFY_MAX_PEOPLE')
+        .default(Number(defaults.maxPeople), defaults.maxPeople)
+        .argParser(arg((v) => parseCount(v, 1, 1_000_000))),
+    )
+    .addOption(
       new Option('--cross-check', 'also ask wheretheiss.at and an independent crew list, and export how far Open Notify is off (env: OPEN_NOTIFY_CROSS_CHECK=1|true)'),
     )
     .addOption(
@@ -206,6 +212,7 @@ interface CollectOpts {
   timeout: number;
   retries: number;
   maxBody: number;
+  maxPeople: number;
   label: [string, string][];
   logFormat: 'text' | 'json';
   quiet?: boolean;
@@ -237,7 +244,7 @@ function toCollect(o: CollectOpts, cmd: Command): { collect: CollectConfig; log:
   const crossCheck = crossCheckOn(o, cmd) ? { wheretheissUrl: o.wheretheissUrl, crewUrl: o.crewUrl } : undefined;
   return {
     collect: {
-      fetch: { apiUrl: o.apiUrl, timeoutMs: o.timeout, retries: o.retries, maxBodyBytes: o.maxBody, ...(crossCheck ? { crossCheck } : {}) },
+      fetch: { apiUrl: o.apiUrl, timeoutMs: o.timeout, retries: o.retries, maxBodyBytes: o.maxBody, maxPeople: o.maxPeople, ...(crossCheck ? { crossCheck } : {}) },
       labels: Object.fromEntries(o.label),
     },
     log: { format: o.logFormat, level: o.quiet ? 'quiet' : o.verbose ? 'verbose' : 'normal' },

@@ -2,7 +2,6 @@
 // text. Families appear in the contract's order: each source's data (the
 // source fills them), then the per-endpoint and the exporter's own series.
 import type { Counter as CounterT, Gauge as GaugeT, Metric, Registry as RegistryT } from 'prom-client';
-import { breather, SLICE } from '../lib/breather';
 import type { Collection } from '../sources/collect';
 import { earlierOf } from '../sources/collect';
 import type { Family, Sink } from '../sources/source';
@@ -53,29 +52,20 @@ function histogramMetric(s: MetricSpec, endpoints: readonly string[], state: Run
  * the order first set. Not prom-client's Gauge: it keys a label set by
  * joining `name:value,` unescaped, so {name:"Oleg",craft:"ISS,name:Ivan"}
  * and {name:"Ivan,name:Oleg",craft:"ISS"} were one series and a person
- * vanished. Here the key is the label values themselves, one nested Map
- * per label (no joined string to collide, and no string built per sample:
- * 45,000 people in ~20 ms under --jitless, npm run bench's scaling table).
+ * vanished. Here the key is the list of label values, as JSON. The Registry
+ * renders it through prom-client's Metric interface (name, help, type, get).
  */
 class SampleFamily {
   private readonly values: { labels: Record<string, string>; value: number }[] = [];
-  private readonly index = new Map<string, unknown>();
+  private readonly index = new Map<string, number>();
 
   constructor(private readonly spec: MetricSpec) {}
 
   set(value: number, labels: Record<string, string> = {}): void {
-    const names = this.spec.labels;
-    let node = this.index;
-    for (let i = 0; i < names.length - 1; i++) {
-      const key = labels[names[i]] ?? '';
-      let next = node.get(key) as Map<string, unknown> | undefined;
-      if (!next) node.set(key, (next = new Map()));
-      node = next;
-    }
-    const last = names.length > 0 ? (labels[names[names.length - 1]] ?? '') : '';
-    const at = node.get(last) as number | undefined;
+    const key = JSON.stringify(this.spec.labels.map((n) => labels[n] ?? ''));
+    const at = this.index.get(key);
     if (at === undefined) {
-      node.set(last, this.values.length);
+      this.index.set(key, this.values.length);
       this.values.push({ labels, value });
     } else {
       this.values[at].value = value;
@@ -96,7 +86,7 @@ class SampleFamily {
  * unlabelled gauge a value of 0 from the start, and a made-up 0 for the ISS
  * latitude is worse than no series at all.
  */
-export async function buildRegistry(c: Collection, state: RunState, meta: BuildMeta): Promise<RegistryT> {
+export function buildRegistry(c: Collection, state: RunState, meta: BuildMeta): RegistryT {
   const { Registry, Gauge, Counter } = promClient();
   const registry = new Registry();
   registry.setDefaultLabels(meta.labels);
@@ -111,7 +101,7 @@ export async function buildRegistry(c: Collection, state: RunState, meta: BuildM
   };
 
   const earlier = earlierOf(c.results);
-  for (const { source, outcome } of c.results) if (outcome.ok) await source.fill(outcome.data, sink, earlier);
+  for (const { source, outcome } of c.results) if (outcome.ok) source.fill(outcome.data, sink, earlier);
 
   const endpoints = c.results.map((r) => r.source.name);
   const up = gauge(METRICS.up);
@@ -140,59 +130,6 @@ function roundTo(n: number, digits: number): number {
   return Math.round(n * f) / f;
 }
 
-function escapeLabelValue(v: unknown): string {
-  if (typeof v !== 'string') return String(v);
-  // indexOf is native: most values need no escaping, and a regex under --jitless is interpreted.
-  if (v.indexOf('\\') < 0 && v.indexOf('"') < 0 && v.indexOf('\n') < 0) return v;
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-function formatValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  return `${v}`;
-}
-
-interface Value {
-  metricName?: string;
-  labels?: Record<string, string | number>;
-  value: number;
-}
-
-/**
- * The exposition text (format 0.0.4), ending in exactly one newline: what
- * prom-client's Registry.metrics() writes, byte for byte (the golden files
- * say so), but with a breather every few thousand samples. prom-client
- * renders one family in one go: 45,000 people took ~400 ms under --jitless,
- * and serve answered no scrape meanwhile.
- */
-export async function render(registry: RegistryT): Promise<string> {
-  const defaults = (registry as unknown as { _defaultLabels: Record<string, string> })._defaultLabels;
-  const defaultNames = Object.keys(defaults);
-  const families: string[] = [];
-  let sinceBreather = 0;
-  for (const metric of registry.getMetricsAsArray()) {
-    const m = (await (metric as unknown as Metric).get()) as unknown as { name: string; help: string; type: string; values: Value[] };
-    const help = m.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-    const lines = [`# HELP ${m.name} ${help}`, `# TYPE ${m.name} ${m.type}`];
-    for (const v of m.values) {
-      const own = v.labels ?? {};
-      let labels = '';
-      for (const k in own) labels += `${labels ? ',' : ''}${k}="${escapeLabelValue(own[k])}"`;
-      // A series' own label wins over a default one of the same name, as in prom-client.
-      for (const k of defaultNames) if (!Object.hasOwn(own, k)) labels += `${labels ? ',' : ''}${k}="${escapeLabelValue(defaults[k])}"`;
-      lines.push(`${v.metricName ?? m.name}${labels ? `{${labels}}` : ''} ${formatValue(v.value)}`);
-      if (++sinceBreather === SLICE) {
-        sinceBreather = 0;
-        await breather();
-      }
-    }
-    families.push(lines.join('\n'));
-  }
-  return `${families.join('\n\n')}\n`;
-}
-
 /** serve's own series (its HTTP side), with the operator's constant labels, after the snapshot's text. */
 export async function renderOwnSeries(
   own: { dropped: Readonly<Record<string, number>>; refused: Readonly<Record<string, number>>; handshakeFailures: Readonly<Record<string, number>>; web?: { ok: boolean; lastSuccess: number } },
@@ -219,5 +156,5 @@ export async function renderOwnSeries(
     family(METRICS.webConfigReloadTime).set(Math.round(own.web.lastSuccess * 1000) / 1000);
   }
   // A blank line between families, as in the snapshot's own text.
-  return `\n${await render(registry)}`;
+  return `\n${await registry.metrics()}`;
 }

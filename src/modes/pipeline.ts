@@ -4,9 +4,8 @@ import type { Registry } from 'prom-client';
 import type { CollectConfig } from '../config/config';
 import { ExitCode } from '../config/config';
 import { readPrevious } from '../contract/previous';
-import { buildRegistry, render } from '../contract/registry';
+import { buildRegistry } from '../contract/registry';
 import { advance, emptyState, type RunState } from '../contract/state';
-import { breather } from '../lib/breather';
 import { elapsedSeconds } from '../lib/clock';
 import type { Fields, Logger } from '../lib/log';
 import { collect, type Collection } from '../sources/collect';
@@ -58,9 +57,8 @@ export async function produce(cfg: CollectConfig, deps: RunDeps, prevState: RunS
   for (const { source, outcome } of collection.results) if (outcome.ok) for (const w of outcome.warnings ?? []) deps.log.warn(w, { endpoint: source.name });
   const now = Math.round(deps.now()) / 1000;
   const state = advance(prev, collection, now);
-  await breather();
-  const registry = await buildRegistry(collection, state, { now, version: deps.version, nodejs: deps.nodejs, labels: cfg.labels });
-  return { collection, state, registry, text: await render(registry) };
+  const registry = buildRegistry(collection, state, { now, version: deps.version, nodejs: deps.nodejs, labels: cfg.labels });
+  return { collection, state, registry, text: await registry.metrics() };
 }
 
 /**

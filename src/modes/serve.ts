@@ -4,9 +4,8 @@ import type { Registry } from 'prom-client';
 import type { CollectConfig } from '../config/config';
 import { ExitCode } from '../config/config';
 import { renderOwnSeries } from '../contract/registry';
-import { breather } from '../lib/breather';
 import { monotonicMs } from '../lib/clock';
-import { gzipText } from '../lib/gzip';
+import { gzipSync } from 'node:zlib';
 import { ListenError, startMetricsServer, type Listen, type MetricsServer } from '../outputs/metricsServer';
 import { renderPage } from '../outputs/page';
 import { webModule } from '../outputs/webLoader';
@@ -85,10 +84,9 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
       return;
     }
     memory.state = p.state;
-    await breather();
     const page = renderPage({ collection: p.collection, state: p.state, now: deps.now() / 1000, refreshSeconds, version: deps.version });
     // On libuv's thread pool when large (lib/gzip.ts), as the server does for /metrics.
-    const pageGzip = await gzipText(page);
+    const pageGzip = gzipSync(page);
     await server.publish({
       text: p.text,
       page,

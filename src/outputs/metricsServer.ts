@@ -4,7 +4,7 @@
 // connections, TLS and authentication are webServer.ts's.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { gzipText } from '../lib/gzip';
+import { gzipSync } from 'node:zlib';
 import type { Logger } from '../lib/log';
 import { PAGE_CSP } from './page';
 import { sendBody, startWebServer, type Listen, type WebCounts } from './webServer';
@@ -109,7 +109,7 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
   let regzipping = false;
   const makeGzip = async (s: Snapshot) => {
     const t = await currentTail();
-    return { of: s, tailMade: t.made, gzip: await gzipText(s.text + t.text) };
+    return { of: s, tailMade: t.made, gzip: gzipSync(s.text + t.text) };
   };
   const metricsGzip = (current: Snapshot, t: NonNullable<typeof tail>): Buffer => {
     const g = gzipped!;

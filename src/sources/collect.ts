@@ -2,7 +2,6 @@
 // bounded retries, concurrently except where one needs another's data, and
 // validated. Nothing here knows about metrics.
 import type { FetchConfig } from '../config/config';
-import { breather } from '../lib/breather';
 import { httpGet } from '../lib/http';
 import { AttemptError, withRetries } from '../lib/retry';
 import type { AnySource, Earlier } from './source';
@@ -50,10 +49,8 @@ async function fetchOnce(source: AnySource, cfg: FetchConfig, earlier: Earlier, 
     throw new AttemptError(`HTTP ${res.status}: ${describeBody(res.body)}`, res.status >= 500 || res.status === 429);
   }
   const json = parseJson(res.body);
-  // A large answer's parse and its validation are two slices of the event loop, not one.
-  await breather();
   warnings.length = 0;
-  return await source.validate(json, deps.now() / 1000, earlier, (w) => warnings.push(w));
+  return source.validate(json, deps.now() / 1000, earlier, (w) => warnings.push(w), cfg);
 }
 
 /** One source, with retries on network errors, timeouts, 5xx and 429 (never on invalid data). */

@@ -1,20 +1,20 @@
 // An independent list of the people in space (by default Cormac Quaid's
 // international-space-station-APIs), to check Open Notify's hand-kept
 // astros.json against. Opt-in (--cross-check).
+import { defaults } from '../config/config';
 import { METRICS } from '../contract/metrics';
 import { defineSource } from './source';
-import { count, isObject, shown, ValidationError } from './validate';
+import { count, isObject, peopleList, shown, ValidationError } from './validate';
 
 export interface Crew {
   number: number;
   people: { name: string; spacecraft: string }[];
 }
 
-export function validateCrew(json: unknown): Crew {
+export function validateCrew(json: unknown, maxPeople = Number(defaults.maxPeople)): Crew {
   if (!isObject(json)) throw new ValidationError('response is not a JSON object');
   const number = count(json.number, 'number');
-  if (!Array.isArray(json.people)) throw new ValidationError('"people" must be an array');
-  const people = json.people.map((p: unknown, i: number) => {
+  const people = peopleList(json.people, maxPeople).map((p: unknown, i: number) => {
     if (!isObject(p) || typeof p.name !== 'string' || typeof p.spacecraft !== 'string') {
       throw new ValidationError(`"people[${i}]" must have string "name" and "spacecraft"`);
     }
@@ -28,7 +28,7 @@ export const crew = defineSource<Crew>({
   name: 'crew',
   optIn: true,
   url: (cfg) => cfg.crossCheck!.crewUrl,
-  validate: validateCrew,
+  validate: (json, _now, _earlier, _warn, cfg) => validateCrew(json, cfg.maxPeople),
   fill(data, sink) {
     sink.family(METRICS.peopleReference).set(data.number);
   },

@@ -31,13 +31,12 @@ export interface Source<T> {
   url(cfg: FetchConfig, earlier: Earlier): string;
   /**
    * The parsed JSON body, untrusted: its data, or a ValidationError naming
-   * the first fault. A source whose answer can be long (a list) works in
-   * slices (lib/breather.ts) and returns a promise. `warn` is for a fault
-   * that costs a series but not the source's data (it reaches the log).
+   * the first fault. `warn` is for a fault that costs a series but not the
+   * source's data (it reaches the log); `cfg` holds the limits (--max-people).
    */
-  validate(json: unknown, nowSeconds: number, earlier: Earlier, warn: (message: string) => void): T | Promise<T>;
+  validate(json: unknown, nowSeconds: number, earlier: Earlier, warn: (message: string) => void, cfg: FetchConfig): T;
   /** Its data series. Only called with valid data: a failed source has none (no stale values). */
-  fill(data: T, sink: Sink, earlier: Earlier): void | Promise<void>;
+  fill(data: T, sink: Sink, earlier: Earlier): void;
 }
 
 /**

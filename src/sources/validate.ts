@@ -62,6 +62,18 @@ export function parseJson(body: Buffer): unknown {
   }
 }
 
+/**
+ * A list of people, at most `max` long: bound the input rather than work
+ * around it. Never more than ~20 people have been in space at once; an
+ * answer listing thousands is a bug or an attack, refused before any of it
+ * is looked at, as Prometheus' own sample_limit refuses a scrape.
+ */
+export function peopleList(v: unknown, max: number): unknown[] {
+  if (!Array.isArray(v)) throw new ValidationError('"people" must be an array');
+  if (v.length > max) throw new ValidationError(`"people" lists ${v.length} people, more than --max-people ${max}`);
+  return v;
+}
+
 /** A non-negative whole number, as a count of people must be. */
 export function count(v: unknown, field: string): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {

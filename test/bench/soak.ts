@@ -18,7 +18,7 @@ async function soak(base: string, output: string, cycles: number): Promise<void>
     nodejs: process.versions.node,
     writeStdout: () => Promise.resolve(),
   };
-  const cfg = { fetch: { apiUrl: base, timeoutMs: 5000, retries: 0, maxBodyBytes: 1024 * 1024 }, output, labels: {} };
+  const cfg = { fetch: { apiUrl: base, timeoutMs: 5000, retries: 0, maxBodyBytes: 1024 * 1024, maxPeople: 500 }, output, labels: {} };
   // Long enough for V8 to tier up: optimised code pulls pages of the node
   // binary into RSS, which is start-up cost, not growth.
   const warmup = 500;

@@ -199,7 +199,7 @@ export async function slowReaders(api: { url: string; set(path: string, reply: u
   const web = join(dir, 'web-slow.yml');
   writeFileSync(web, `tls_server_config:\n  cert_file: ${p.serverCert}\n  key_file: ${p.serverKey}\nbasic_auth_users:\n  prom: '${bcrypt().hashSync('s3cret', 10)}'\n`);
   const port = await freePort();
-  const serve = startServe(flags, ['--api-url', api.url, '--max-body', '4MiB', '--listen', `127.0.0.1:${port}`, '--refresh', '1h', '--max-connections', '300', '--web.config.file', web]);
+  const serve = startServe(flags, ['--api-url', api.url, '--max-body', '4MiB', '--max-people', '45000', '--listen', `127.0.0.1:${port}`, '--refresh', '1h', '--max-connections', '300', '--web.config.file', web]);
   const readers: tls.TLSSocket[] = [];
   try {
     const first = await waitFor('serve', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { METRIC_LIST } from '../../src/contract/metrics';
 import { parseExposition } from '../../src/contract/previous';
-import { buildRegistry, render, type BuildMeta } from '../../src/contract/registry';
+import { buildRegistry, type BuildMeta } from '../../src/contract/registry';
 import { advance, emptyState, type RunState } from '../../src/contract/state';
 import type { Collection, Outcome } from '../../src/sources/collect';
 import { SOURCES } from '../../src/sources/table';
@@ -83,7 +83,7 @@ const before: RunState = {
 
 async function golden(name: string, o: Outcomes, m: BuildMeta, prev: RunState = before): Promise<void> {
   const c = collection(o);
-  const text = await render(await buildRegistry(c, advance(prev, c, m.now), m));
+  const text = await buildRegistry(c, advance(prev, c, m.now), m).metrics();
   const file = join(GOLDEN, name);
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
   assert.equal(text, readFileSync(file, 'utf8'), `${name} differs from the golden file (UPDATE_GOLDEN=1 rewrites it)`);
@@ -101,7 +101,7 @@ describe('exposition golden files', () => {
 describe('the contract in the output', () => {
   it('every family in the contract appears in the --cross-check output with its HELP and TYPE', async () => {
     const c = collection(crossCheck);
-    const text = await render(await buildRegistry(c, advance(emptyState(), c, meta.now), meta));
+    const text = await buildRegistry(c, advance(emptyState(), c, meta.now), meta).metrics();
     for (const m of METRIC_LIST.filter((x) => !x.serveOnly)) {
       assert.ok(text.includes(`# HELP ${m.name} ${m.help}\n# TYPE ${m.name} ${m.type}\n`), m.name);
     }
@@ -118,7 +118,7 @@ describe('series identity', () => {
       { name: 'Oleg', craft: 'ISS,name:Ivan' },
     ];
     const c = collection({ ...success, astros: ok({ number: people.length, people }, 0.01) });
-    const text = await render(await buildRegistry(c, advance(emptyState(), c, meta.now), meta));
+    const text = await buildRegistry(c, advance(emptyState(), c, meta.now), meta).metrics();
     const info = parseExposition(text).filter((s) => s.name === 'open_notify_astronaut_info');
     assert.deepEqual(
       info.map((s) => s.labels),

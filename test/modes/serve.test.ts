@@ -298,27 +298,38 @@ describe('serve: connection limits', () => {
 });
 
 describe('serve: a very large answer', () => {
-  it('45,000 people: every scrape of /metrics and / answers well inside a scrape timeout while refreshes run; the page lists 200 per craft', async (t) => {
+  it('45,000 people: refused past --max-people, astros up 0 with a line naming the limit, the rest served; scrapes go on', async (t) => {
     const people = Array.from({ length: 45_000 }, (_, i) => ({ name: `P${i}`, craft: 'ISS' }));
     api.set('/astros.json', { kind: 'raw', body: JSON.stringify(astrosBody(people)), headers: { 'content-type': 'application/json' } });
     const { cli, url } = await startServe(t, ['--refresh', '1s', '--max-body', '2MiB']);
-    const refreshes = () => cli.stderr().split('\n').filter((l) => l.includes('msg="refresh finished"')).length;
-    const first = refreshes();
-    // Before: each refresh took 10-16 s and a scrape waited for it (11-15 s, past Prometheus' 10 s default).
-    for (let i = 0; refreshes() < first + 3 && i < 400; i++) {
-      const m = await getText(`${url}/metrics`, 5000);
-      assert.equal(m.status, 200);
-      const page = await getText(`${url}/`, 5000);
-      assert.equal(page.status, 200);
-    }
-    assert.ok(refreshes() >= first + 3, 'three refreshes ran meanwhile');
     const s = parse((await getText(`${url}/metrics`)).body);
-    assert.equal(s.filter((x) => x.name === 'open_notify_astronaut_info').length, 45_000, 'the metrics keep every person');
-    const page = (await getText(`${url}/`)).body;
-    assert.match(page, /<h3>ISS <span class="count">45000<\/span><\/h3>/);
-    assert.match(page, /<li class="more">… and 44800 more<\/li>/);
+    assert.equal(valueOf(s, 'open_notify_up', { endpoint: 'astros' }), 0);
+    assert.equal(valueOf(s, 'open_notify_up', { endpoint: 'iss_now' }), 1);
+    assert.equal(s.filter((x) => x.name === 'open_notify_astronaut_info').length, 0, 'no astronaut series');
+    assert.ok(valueOf(s, 'open_notify_iss_latitude_degrees') !== undefined, 'the ISS position is there');
+    assert.match(cli.stderr(), /astros="error: \\"people\\" lists 45000 people, more than --max-people 500"/);
     cli.child.kill('SIGTERM');
     assert.equal((await cli.result).code, 0);
+  });
+
+  it('--max-people raised (or OPEN_NOTIFY_MAX_PEOPLE): 1,000 people all kept as series; the page lists 200 per craft', async (t) => {
+    const people = Array.from({ length: 1000 }, (_, i) => ({ name: `P${i}`, craft: 'ISS' }));
+    api.set('/astros.json', { kind: 'raw', body: JSON.stringify(astrosBody(people)), headers: { 'content-type': 'application/json' } });
+    const port = await freePort();
+    const cli = startCli(['serve', '--api-url', api.url, '--listen', `127.0.0.1:${port}`, '--refresh', '1h'], { env: { OPEN_NOTIFY_MAX_PEOPLE: '1000' }, killAfterMs: 60_000 });
+    t.after(() => void cli.child.kill('SIGKILL'));
+    await waitFor('the first refresh', () => (cli.stderr().includes('msg="refresh finished"') ? true : undefined), 10_000);
+    const url = `http://127.0.0.1:${port}`;
+    const s = parse((await getText(`${url}/metrics`)).body);
+    assert.equal(s.filter((x) => x.name === 'open_notify_astronaut_info').length, 1000, 'the metrics keep every person');
+    const page = (await getText(`${url}/`)).body;
+    assert.match(page, /<h3>ISS <span class="count">1000<\/span><\/h3>/);
+    assert.match(page, /<li class="more">… and 800 more<\/li>/);
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.result).code, 0);
+    const bad = await runCli(['--max-people', '0']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /option '--max-people <n>' argument '0' is invalid/);
   });
 });
 

@@ -18,7 +18,7 @@ describe('fetchSource', () => {
     debug: () => undefined,
     sleep: (ms) => Promise.resolve(void sleeps.push(ms)),
   };
-  const cfg = () => ({ apiUrl: api.url, timeoutMs: 2000, retries: 3, maxBodyBytes: 1024 * 1024 });
+  const cfg = () => ({ apiUrl: api.url, timeoutMs: 2000, retries: 3, maxBodyBytes: 1024 * 1024, maxPeople: 500 });
 
   it('retries 5xx with backoff and reports attempts and their times', async () => {
     sleeps.length = 0;

@@ -20,7 +20,7 @@ describe('validateCrew', () => {
   ];
   for (const [name, body, re] of bad) it(`refuses ${name}`, () => assert.throws(() => validateCrew(body), re));
   it('asks the configured URL', () => {
-    const cfg = { apiUrl: 'http://x', timeoutMs: 1, retries: 0, maxBodyBytes: 1, crossCheck: { wheretheissUrl: 'https://w', crewUrl: 'https://crew.test/p.json' } };
+    const cfg = { apiUrl: 'http://x', timeoutMs: 1, retries: 0, maxBodyBytes: 1, maxPeople: 500, crossCheck: { wheretheissUrl: 'https://w', crewUrl: 'https://crew.test/p.json' } };
     assert.equal(crew.url(cfg, { data: () => undefined }), 'https://crew.test/p.json');
   });
 });

@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { DEFAULT_ENDPOINTS, enabledSources, SOURCES } from '../../src/sources/table';
 
-const fetch = { apiUrl: 'http://127.0.0.1:1', timeoutMs: 1000, retries: 0, maxBodyBytes: 1024 };
+const fetch = { apiUrl: 'http://127.0.0.1:1', timeoutMs: 1000, retries: 0, maxBodyBytes: 1024, maxPeople: 500 };
 
 describe('source table', () => {
   it('names are unique endpoint label values', () => {

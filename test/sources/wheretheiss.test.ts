@@ -10,6 +10,7 @@ const cfg = {
   timeoutMs: 1000,
   retries: 0,
   maxBodyBytes: 1024,
+  maxPeople: 500,
   crossCheck: { wheretheissUrl: 'https://wti.test/', crewUrl: 'https://crew.test/c.json' },
 };
 

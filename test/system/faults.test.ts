@@ -120,14 +120,14 @@ describe('process faults', () => {
     const out = join(dir, 'open_notify.prom');
     const many = Array.from({ length: 5000 }, (_, i) => ({ name: `Astronaut ${i} ${'y'.repeat(60)}`, craft: 'ISS' }));
     api.set('/astros.json', { kind: 'json', body: astrosBody(many) });
-    const r = await runCli(['--api-url', api.url, '-o', out, '--max-body', '16MiB']);
+    const r = await runCli(['--api-url', api.url, '-o', out, '--max-body', '16MiB', '--max-people', '5000']);
     assert.equal(r.code, 0, r.stderr);
     const reader = startReader(out);
     let caught = 0;
     const trials = 20;
     for (let i = 0; i < trials; i++) {
       const before = readFileSync(out);
-      const cli = startCli(['--api-url', api.url, '-o', out, '--max-body', '16MiB']);
+      const cli = startCli(['--api-url', api.url, '-o', out, '--max-body', '16MiB', '--max-people', '5000']);
       // inotify tells us the moment a temp file appears.
       const watcher = watch(dir, (_event, name) => {
         if (name && name !== 'open_notify.prom' && name.startsWith('open_notify.prom.') && cli.child.exitCode === null) cli.child.kill('SIGKILL');
@@ -218,11 +218,11 @@ describe('hostile and broken API responses', () => {
 
   const odd: { name: string; body: Behavior; check: (s: ReturnType<typeof parse>) => void }[] = [
     {
-      name: 'thousands of people',
-      body: { kind: 'json', body: astrosBody(Array.from({ length: 5000 }, (_, i) => ({ name: `P${i}`, craft: 'ISS' }))) },
+      name: '500 people, as many as --max-people takes by default',
+      body: { kind: 'json', body: astrosBody(Array.from({ length: 500 }, (_, i) => ({ name: `P${i}`, craft: 'ISS' }))) },
       check: (s) => {
-        assert.equal(valueOf(s, 'open_notify_people_in_space'), 5000);
-        assert.equal(s.filter((x) => x.name === 'open_notify_astronaut_info').length, 5000);
+        assert.equal(valueOf(s, 'open_notify_people_in_space'), 500);
+        assert.equal(s.filter((x) => x.name === 'open_notify_astronaut_info').length, 500);
       },
     },
     {
