@@ -300,7 +300,20 @@ Examples:
   // Subcommands cost a one-shot run time to build; without a command word or
   // a help request the root command is all that can match.
   const wantsCommands = argv.some((a) => COMMANDS.includes(a) || a === 'help' || a === '-h' || a === '--help');
-  if (wantsCommands) addSubcommands(program, (p) => (result = p));
+  if (wantsCommands) {
+    addSubcommands(program, (p) => (result = p));
+    // The root's options are the one-shot run's: given before a command word they would be dropped
+    // without a word (`--cross-check rules` printed the rules without it), so they are refused.
+    program.hook('preSubcommand', (root, sub) => {
+      const early = root.options.find((o) => root.getOptionValueSource(o.attributeName()) === 'cli');
+      if (early) {
+        root.error(`error: option '${early.long ?? early.flags}' comes before the command '${sub.name()}': options go after it (open-notify-exporter ${sub.name()} ${early.long ?? early.flags} …)`, {
+          exitCode: ExitCode.usage,
+          code: 'open-notify-exporter.order',
+        });
+      }
+    });
+  }
   // The root command takes no operands, so commander would call a mistyped
   // command word "too many arguments"; name it for what it is.
   if (first !== undefined && !first.startsWith('-') && first !== 'help' && !COMMANDS.includes(first)) {

@@ -45,6 +45,26 @@ describe('usage errors', () => {
     });
   }
 
+  it('an option before the command word is refused, exit 2, not silently dropped (before: `--cross-check rules` printed 6 alerts, exit 0)', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--cross-check', 'rules'], /option '--cross-check' comes before the command 'rules': options go after it \(open-notify-exporter rules --cross-check …\)/],
+      [['--log-format', 'json', 'serve'], /option '--log-format' comes before the command 'serve'/],
+      [['--api-url', 'http://127.0.0.1:1', 'schedule'], /option '--api-url' comes before the command 'schedule'/],
+      [['-q', 'push', '--gateway', 'http://127.0.0.1:1'], /option '--quiet' comes before the command 'push'/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, message);
+    }
+    // After the command word they are honoured.
+    const rules = await runCli(['rules', '--cross-check']);
+    assert.equal(rules.code, 0);
+    assert.equal((rules.stdout.match(/- alert: /g) ?? []).length, 8);
+  });
+
   it('a mistyped command word is named as such; --help lists exactly the known commands', async () => {
     let r = await runCli(['shedule']);
     assert.equal(r.code, 2);
