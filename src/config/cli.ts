@@ -338,7 +338,7 @@ Examples:
 function addSubcommands(program: Command, set: (p: Parsed) => void): void {
   program.helpCommand(true);
   addCollectOptions(program.command('schedule').addOption(outputOption()))
-    .description('run on a cron schedule until SIGTERM, SIGINT or SIGHUP, keeping counters in memory between runs')
+    .description('run on a cron schedule until SIGTERM or SIGINT, keeping counters in memory between runs')
     .addOption(
       new Option('--cron <expr>', 'node-cron expression; an optional first field is seconds')
         .env('OPEN_NOTIFY_CRON')
@@ -356,10 +356,10 @@ function addSubcommands(program: Command, set: (p: Parsed) => void): void {
       `
 A tick that comes while a run is still in flight is skipped and counted in
 open_notify_skipped_runs_total; a tick missed (the process was stalled) is
-logged and not run late. The first SIGTERM, SIGINT or SIGHUP stops the
-schedule and lets a run in flight finish; a second exits at once. Exit code 0
-after a signal, 2 for a usage error (a bad cron expression or time zone,
---output -).
+logged and not run late. The first SIGTERM or SIGINT stops the schedule and
+aborts a run in flight (nothing of it is written); a second exits at once.
+SIGHUP is logged and changes nothing. Exit code 0 after a signal, 2 for a
+usage error (a bad cron expression or time zone).
 `,
     )
     .action((opts: CollectOpts & { output: string; cron: string; runOnStart: boolean; timezone?: string }, cmd: Command) => {
@@ -410,8 +410,9 @@ At --max-connections a new connection closes an idle, handshaking or
 unauthenticated one; a connection with more than 16 unread answers, or
 without a request 5 s after opening, is closed. All are counted in
 open_notify_serve_connections_dropped_total{reason}.
-Exit codes: 0 after SIGTERM, SIGINT or SIGHUP, 2 for a usage error or an
-address that cannot be listened on (in use, not local).
+SIGHUP re-reads --web.config.file at once. Exit codes: 0 after SIGTERM or
+SIGINT, 2 for a usage error or an address that cannot be listened on (in
+use, not local).
 `,
     )
     .action((opts: CollectOpts & { listen: Listen; refresh: Trigger; processMetrics?: boolean; maxConnections: number; 'web.config.file'?: string }, cmd: Command) => {

@@ -14,9 +14,7 @@ export interface Signals {
 
 const processSignals: Signals = {
   on(handler) {
-    // SIGHUP (the terminal went away, or an operator expecting a reload)
-    // stops us as SIGTERM does: logged, the run in flight finished, exit 0.
-    // Unhandled, it would kill the process without a line in the log.
+    // SIGHUP is a daemon's reload (LoopOptions.onReload); unhandled, it would kill the process without a line.
     const names: SignalName[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
     const handlers = names.map((name) => [name, () => handler(name)] as const);
     for (const [name, h] of handlers) process.on(name, h);
@@ -33,6 +31,8 @@ export interface LoopOptions {
   onSkip(): void;
   /** After the first signal, once the job in flight (if any) has finished. */
   onStop?(): Promise<void>;
+  /** SIGHUP: re-read what can be re-read, log one line, go on. */
+  onReload(): void | Promise<void>;
   signals?: Signals;
 }
 
@@ -125,6 +125,10 @@ export function runLoop(trigger: Trigger, job: (signal: AbortSignal) => Promise<
   return new Promise<number>((resolve) => {
     let stopping = false;
     const dispose = (o.signals ?? processSignals).on((signal) => {
+      if (signal === 'SIGHUP') {
+        if (!stopping) void Promise.resolve(o.onReload()).catch((err: unknown) => log.error('reload failed', { error: err instanceof Error ? err.message : String(err) }));
+        return;
+      }
       if (stopping) {
         log.warn('second signal: exiting now', { signal });
         dispose();

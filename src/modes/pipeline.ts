@@ -95,10 +95,15 @@ export function summarize(c: Collection): Summary {
 
 /**
  * The line that ends a run in every mode: info when every endpoint gave
- * valid data (exit 0), error naming the failed ones otherwise (exit 1).
+ * valid data (exit 0), error naming the failed ones otherwise (exit 1);
+ * debug when `routine` (serve's refresh that changed nothing).
  */
-export function finish(log: Logger, s: Summary, startedMs: number, messages: { ok: string; failed: string }, extra: Fields = {}): number {
+export function finish(log: Logger, s: Summary, startedMs: number, messages: { ok: string; failed: string }, extra: Fields = {}, routine = false): number {
   const line = { outcome: s.outcome, ...s.fields, duration: elapsedSeconds(startedMs), ...extra };
+  if (routine) {
+    log.debug(s.failed.length === 0 ? messages.ok : messages.failed, line);
+    return s.failed.length === 0 ? ExitCode.ok : ExitCode.endpointFailed;
+  }
   if (s.failed.length === 0) {
     log.info(messages.ok, line);
     return ExitCode.ok;

@@ -29,5 +29,6 @@ export function runSchedule(cfg: ScheduleConfig, deps: RunDeps, signals?: Signal
       memory.pendingSkips = (memory.pendingSkips ?? 0) + 1;
       deps.log.warn('skipped a run: the previous one is still in flight');
     },
+    onReload: () => deps.log.info('received SIGHUP: nothing to reload (the settings are flags and environment); going on'),
   });
 }

@@ -74,6 +74,9 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
   // The page reloads itself at the refresh interval; for a cron refresh, every minute.
   const refreshSeconds = 'everyMs' in cfg.refresh ? Math.max(1, Math.round(cfg.refresh.everyMs / 1000)) : 60;
 
+  // Exporters log nothing per scrape, and a refresh every 15 s is no news: it is a debug line,
+  // and info (or error) only for the first and when an endpoint starts failing or recovers.
+  let failedBefore: string | undefined;
   const refresh = async (signal: AbortSignal): Promise<void> => {
     const started = monotonicMs();
     const prev = await loadState(memory, log, endpoints);
@@ -85,7 +88,6 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
     }
     memory.state = p.state;
     const page = renderPage({ collection: p.collection, state: p.state, now: deps.now() / 1000, refreshSeconds, version: deps.version });
-    // On libuv's thread pool when large (lib/gzip.ts), as the server does for /metrics.
     const pageGzip = gzipSync(page);
     await server.publish({
       text: p.text,
@@ -95,7 +97,9 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
       healthy: summary.failed.length < p.collection.results.length,
       reasons: summary.failed.map((e) => `${e}: ${summary.fields[e]}`).join('; '),
     });
-    finish(log, summary, started, { ok: 'refresh finished', failed: 'refresh finished with failed endpoints' });
+    const failedNow = summary.failed.join(',');
+    finish(log, summary, started, { ok: 'refresh finished', failed: 'refresh finished with failed endpoints' }, {}, failedNow === failedBefore);
+    failedBefore = failedNow;
   };
 
   return runLoop(cfg.refresh, refresh, {
@@ -107,5 +111,6 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
       log.warn('skipped a refresh: the previous one is still in flight');
     },
     onStop: () => server.close(),
+    onReload: () => (web ? web.guard.reload() : log.info('received SIGHUP: no --web.config.file to reload; going on')),
   });
 }

@@ -43,6 +43,8 @@ export interface WebGuard {
   headers(): Record<string, string>;
   /** Whether basic authentication is on. */
   authenticates(): boolean;
+  /** Reads the files again now (SIGHUP), whether they changed or not; logs the outcome. */
+  reload(): Promise<void>;
   status(): WebStatus;
   close(): void;
 }
@@ -145,16 +147,18 @@ export async function createWebGuard(file: string, log: Logger): Promise<{ guard
 
   // exporter-toolkit reads the file per request; once a second is enough to
   // see a rotated certificate on the next connection within the 3 s asked.
-  const timer = setInterval(() => {
+  const readAgain = async (): Promise<void> => {
     if (reading) return;
-    const now = signature(files);
-    if (now === seen) return;
-    seen = now;
     reading = true;
-    void reload().finally(() => {
+    try {
+      await reload();
+    } finally {
       reading = false;
       seen = signature(files);
-    });
+    }
+  };
+  const timer = setInterval(() => {
+    if (!reading && signature(files) !== seen) void readAgain();
   }, WATCH_MS);
   timer.unref();
 
@@ -171,6 +175,7 @@ export async function createWebGuard(file: string, log: Logger): Promise<{ guard
     },
     headers: () => config.headers,
     authenticates: () => config.users.size > 0,
+    reload: readAgain,
     status: () => status,
     close: () => {
       clearInterval(timer);

@@ -299,7 +299,7 @@ async function scaling(api: Awaited<ReturnType<typeof startFakeApi>>, dir: strin
         if (i > 0) once.push(s.wall_ms);
       }
       const port = await freePort();
-      const serve = spawn(process.execPath, [...flags, BIN, 'serve', '--api-url', api.url, '--max-body', '4MiB', '--listen', `127.0.0.1:${port}`, '--refresh', '1s', '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const serve = spawn(process.execPath, [...flags, BIN, 'serve', '--api-url', api.url, '--max-body', '4MiB', '--listen', `127.0.0.1:${port}`, '--refresh', '1s', '--log-format', 'json', '-v'], { stdio: ['ignore', 'ignore', 'pipe'] });
       let log = '';
       serve.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
       const scrapes: number[] = [];

@@ -362,13 +362,30 @@ describe('serve: Accept-Encoding', () => {
     assert.equal((await cli.result).code, 0);
   });
 
-  it('SIGHUP is logged and stops serve as SIGTERM does, exit 0', async (t) => {
-    const { cli } = await startServe(t, ['--refresh', '1h']);
+  it('a refresh is a debug line: info for the first, error when an endpoint starts failing, info when it recovers (before: a line every refresh)', async (t) => {
+    const { cli } = await startServe(t, ['--refresh', '1s']);
+    const lines = (re: RegExp) => cli.stderr().split('\n').filter((l) => re.test(l)).length;
+    await sleep(3500);
+    assert.equal(lines(/msg="refresh finished"/), 1, 'only the first of four refreshes');
+    api.set('/astros.json', { kind: 'json', status: 503, body: { message: 'failure', reason: 'maintenance' } });
+    await waitFor('the failure', () => (lines(/level=error msg="refresh finished with failed endpoints"/) === 1 ? true : undefined), 10_000);
+    await sleep(2500);
+    assert.equal(lines(/refresh finished with failed endpoints/), 1, 'failing on: no new line');
+    api.set('/astros.json', { kind: 'json', body: astrosBody() });
+    await waitFor('the recovery', () => (lines(/level=info msg="refresh finished"/) === 2 ? true : undefined), 10_000);
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.result).code, 0);
+  });
+
+  it('SIGHUP reloads and serve keeps running (before: it stopped, and Restart=on-failure left it stopped)', async (t) => {
+    const { cli, url } = await startServe(t, ['--refresh', '1h']);
     cli.child.kill('SIGHUP');
+    await waitFor('the line', () => (/level=info msg="received SIGHUP: no --web.config.file to reload; going on"/.test(cli.stderr()) ? true : undefined), 5000);
+    assert.equal((await getText(`${url}/metrics`)).status, 200, 'still serving');
+    cli.child.kill('SIGTERM');
     const r = await cli.result;
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.signal, null);
-    assert.match(r.stderr, /msg=stopped signal=SIGHUP/);
+    assert.match(r.stderr, /msg=stopped signal=SIGTERM/);
   });
 });
 

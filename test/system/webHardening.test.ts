@@ -281,6 +281,17 @@ describe('serve --web.config.file: hostile files', () => {
     rmSync(join(p.dir, 'later'), { recursive: true });
   });
 
+  it('SIGHUP re-reads the web config at once, changed or not, and serve goes on', async (t) => {
+    const p = testPki(t);
+    if (!p) return;
+    writeFileSync(join(p.dir, 'web.yml'), tlsYaml(p));
+    const { cli, port } = await serveWeb(t, api.url, join(p.dir, 'web.yml'));
+    cli.child.kill('SIGHUP');
+    await waitFor('the reload', () => (/msg="web config reloaded"/.test(cli.stderr()) ? true : undefined), 900);
+    const r = await request(port, '/-/healthy');
+    assert.ok('status' in r && r.status === 200, JSON.stringify(r));
+  });
+
   it("exporter-toolkit's readings: X-XSS-Protection: 1 is the string \"1\", TLS 1.3 suites are ignored with a warning, rate_limit answers 429 past its burst, an empty OPEN_NOTIFY_WEB_CONFIG_FILE is none", async (t) => {
     const p = testPki(t);
     if (!p) return;
