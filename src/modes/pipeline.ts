@@ -7,6 +7,7 @@ import { readPrevious } from '../contract/previous';
 import { buildRegistry } from '../contract/registry';
 import { advance, emptyState, type RunState } from '../contract/state';
 import { elapsedSeconds } from '../lib/clock';
+import { redactUrl } from '../lib/format';
 import type { Fields, Logger } from '../lib/log';
 import { collect, type Collection } from '../sources/collect';
 
@@ -81,16 +82,22 @@ export async function loadState(memory: Memory, log: Logger, endpoints: readonly
 export interface Summary {
   failed: string[];
   outcome: 'ok' | 'partial' | 'failed';
-  /** One field per endpoint: `ok` or `error: <reason>`, for the log line. */
+  /** One field per endpoint: `ok` or `error: <reason>`, for the log line and /healthz. */
   fields: Record<string, string>;
+  /** `<endpoint>_url` for each failed endpoint, credentials redacted: the log line only (not /healthz). */
+  urls: Record<string, string>;
 }
 
 export function summarize(c: Collection): Summary {
   const fields: Record<string, string> = {};
-  for (const { source, outcome } of c.results) fields[source.name] = outcome.ok ? 'ok' : `error: ${outcome.reason}`;
+  const urls: Record<string, string> = {};
+  for (const { source, outcome } of c.results) {
+    fields[source.name] = outcome.ok ? 'ok' : `error: ${outcome.reason}`;
+    if (!outcome.ok && outcome.url) urls[`${source.name}_url`] = redactUrl(outcome.url);
+  }
   const failed = c.results.filter((r) => !r.outcome.ok).map((r) => r.source.name);
   const outcome = failed.length === 0 ? 'ok' : failed.length === c.results.length ? 'failed' : 'partial';
-  return { failed, outcome, fields };
+  return { failed, outcome, fields, urls };
 }
 
 /**
@@ -99,7 +106,7 @@ export function summarize(c: Collection): Summary {
  * debug when `routine` (serve's refresh that changed nothing).
  */
 export function finish(log: Logger, s: Summary, startedMs: number, messages: { ok: string; failed: string }, extra: Fields = {}, routine = false): number {
-  const line = { outcome: s.outcome, ...s.fields, duration: elapsedSeconds(startedMs), ...extra };
+  const line = { outcome: s.outcome, ...s.fields, ...s.urls, duration: elapsedSeconds(startedMs), ...extra };
   if (routine) {
     log.debug(s.failed.length === 0 ? messages.ok : messages.failed, line);
     return s.failed.length === 0 ? ExitCode.ok : ExitCode.endpointFailed;

@@ -10,7 +10,7 @@ import { describeBody, parseJson } from './validate';
 
 export type Outcome<T> =
   | { ok: true; data: T; durationSeconds: number; attempts: number; attemptSeconds: number[]; warnings?: string[] }
-  | { ok: false; reason: string; durationSeconds: number; attempts: number; attemptSeconds: number[] };
+  | { ok: false; reason: string; url?: string; durationSeconds: number; attempts: number; attemptSeconds: number[] };
 
 export interface Result {
   source: AnySource;
@@ -67,7 +67,15 @@ export async function fetchSource(source: AnySource, cfg: FetchConfig, deps: Col
     },
   });
   const timing = { durationSeconds: r.durationSeconds, attempts: r.attempts, attemptSeconds: r.attemptSeconds };
-  return r.ok ? { ok: true, data: r.value, ...timing, ...(warnings.length ? { warnings: [...warnings] } : {}) } : { ok: false, reason: r.reason, ...timing };
+  if (r.ok) return { ok: true, data: r.value, ...timing, ...(warnings.length ? { warnings: [...warnings] } : {}) };
+  // Which URL failed, for the log line: an --api-url ending in /astros.json fetched /astros.json/astros.json.
+  let url: string;
+  try {
+    url = source.url(cfg, earlier);
+  } catch {
+    url = '';
+  }
+  return { ok: false, reason: r.reason, url, ...timing };
 }
 
 const noEarlier: Earlier = { data: () => undefined };

@@ -161,10 +161,26 @@ describe('endpoint failures', () => {
     assert.equal(api.counts['/astros.json'], 1 + 3, 'one request in the first run, then 1 + 2 retries');
     assert.deepEqual(
       { ...logfmt(r.stderr), time: '', duration: '', output: '' },
-      { time: '', level: 'error', msg: 'run finished with failed endpoints', outcome: 'partial', astros: 'error: HTTP 503: Service temporarily unavailable (after 3 attempts)', iss_now: 'ok', duration: '', output: '' },
+      { time: '', level: 'error', msg: 'run finished with failed endpoints', outcome: 'partial', astros: 'error: HTTP 503: Service temporarily unavailable (after 3 attempts)', astros_url: `${api.url}/astros.json`, iss_now: 'ok', duration: '', output: '' },
     );
     assert.equal(r.stderr.trim().split('\n').length, 1);
     assert.deepEqual(strayFiles(dir, ['open_notify.prom']), []);
+  });
+
+  it('a failed fetch names the URL it asked (credentials redacted) and a TLS failure in one phrase (before: no URL; raw OpenSSL text)', async (t) => {
+    const dir = tempDir(t);
+    const out = join(dir, 'o.prom');
+    let r = await runCli(['--api-url', `${api.url}/astros.json`, '-o', out, '--retries', '0']);
+    assert.equal(r.code, 1);
+    let line = logfmt(r.stderr);
+    assert.match(line.astros, /^error: HTTP 404/);
+    assert.equal(line.astros_url, `${api.url}/astros.json/astros.json`, 'the doubled path is there to see');
+    const port = new URL(api.url).port;
+    r = await runCli(['--api-url', `https://user:s3cret@127.0.0.1:${port}`, '-o', out, '--retries', '0']);
+    line = logfmt(r.stderr);
+    assert.equal(line.astros, 'error: TLS: the other end does not speak TLS (plain HTTP?)');
+    assert.equal(line.iss_now_url, `https://user:***@127.0.0.1:${port}/iss-now.json`);
+    assert.doesNotMatch(r.stderr, /s3cret|deps\/openssl|ssl3_get_record/);
   });
 
   it('a failing endpoint with no previous file has no last-success series', async (t) => {
