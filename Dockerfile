@@ -1,5 +1,5 @@
-# open-notify-exporter as a container: `serve` on :8899 by default, as the
-# seed's exporter.py, or the one-shot / `schedule` writing into a mounted
+# open-notify-exporter as a container: `serve` on :8899 by default, as an
+# exporter on its own, or the one-shot / `schedule` writing into a mounted
 # node_exporter textfile directory.
 #   docker build -t open-notify-exporter .
 #   docker run -p 8899:8899 open-notify-exporter

@@ -378,7 +378,7 @@ usage error (a bad cron expression or time zone).
     });
 
   addCollectOptions(program.command('serve'))
-    .description('serve /metrics over HTTP (like the seed exporter on :8899), refreshed in the background')
+    .description('serve /metrics over HTTP (port 8899), refreshed in the background')
     .addOption(
       new Option('--listen <[host]:port>', 'address to listen on').env('OPEN_NOTIFY_LISTEN').default(parseListen(':8899'), ':8899').argParser(arg(parseListen)),
     )

@@ -1,5 +1,5 @@
-// `serve`: /metrics over HTTP, as the seed's exporter.py on :8899, but
-// fetched in the background on --refresh and cached between refreshes.
+// `serve`: /metrics over HTTP on :8899, fetched in the background on
+// --refresh and cached between refreshes.
 import type { Registry } from 'prom-client';
 import type { CollectConfig } from '../config/config';
 import { ExitCode } from '../config/config';

@@ -1,5 +1,5 @@
 // npm run bench: start-up, memory and load figures, side by side with bare
-// Node, a library-free floor, the seeds' Python approach and node_exporter.
+// Node, a library-free floor, a Python script doing the same job and node_exporter.
 // Not part of npm test: it measures, it does not assert.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -61,7 +61,7 @@ async function startup(apiUrl: string, dir: string): Promise<string[]> {
   const cmds: { key: string; label: string; argv: string[] }[] = [
     { key: 'A', label: 'bare Node (`node -e 0`)', argv: [node, '-e', '0'] },
     { key: 'B', label: 'open-notify-exporter one-shot', argv: [node, BIN, '--api-url', apiUrl, '-o', join(dir, 'b.prom'), '-q'] },
-    { key: 'C', label: "the seeds' Python (requests + prometheus_client)", argv: [SEED_PYTHON, join(ROOT, 'test', 'bench', 'seed_textfile.py'), apiUrl, join(dir, 'c.prom')] },
+    { key: 'C', label: 'a Python script doing the job (requests + prometheus_client)', argv: [SEED_PYTHON, join(ROOT, 'test', 'bench', 'seed_textfile.py'), apiUrl, join(dir, 'c.prom')] },
     { key: 'D', label: 'floor: plain Node, no libraries', argv: [node, floor, apiUrl, join(dir, 'd.prom')] },
     { key: "D'", label: 'fair floor: the floor writing with write-file-atomic', argv: [node, floor, apiUrl, join(dir, 'd2.prom'), '--write-file-atomic'] },
     { key: 'B1', label: 'one-shot without the code cache', argv: [node, withoutCodeCache(dir), '--api-url', apiUrl, '-o', join(dir, 'b1.prom'), '-q'] },
@@ -97,7 +97,7 @@ async function startup(apiUrl: string, dir: string): Promise<string[]> {
   lines.push('', 'Budget (ratios of medians in this run):');
   lines.push(`- one-shot wall ≤ 1.05× the fair floor (D′): ${f3(ratio('B', "D'", 'wall'))}× — ${verdict(ratio('B', "D'", 'wall') <= 1.05)}`);
   lines.push(`- one-shot peak RSS ≤ 1.03× the fair floor (D′): ${f3(ratio('B', "D'", 'rss'))}× — ${verdict(ratio('B', "D'", 'rss') <= 1.03)}`);
-  if (med.C) lines.push(`- one-shot wall ≤ 0.80× the Python seed (C): ${f3(ratio('B', 'C', 'wall'))}× — ${verdict(ratio('B', 'C', 'wall') <= 0.8)}`);
+  if (med.C) lines.push(`- one-shot wall ≤ 0.80× the Python script (C): ${f3(ratio('B', 'C', 'wall'))}× — ${verdict(ratio('B', 'C', 'wall') <= 0.8)}`);
   lines.push('', 'What the start-up tricks pay, in this run:');
   lines.push(`- V8's code cache (B1 − B): ${f1(med.B1.wall - med.B.wall)} ms, ${f2(med.B1.rss - med.B.rss)} MiB`);
   lines.push(`- the bundle and the cache together (B2 − B): ${f1(med.B2.wall - med.B.wall)} ms, ${f2(med.B2.rss - med.B.rss)} MiB`);
@@ -125,7 +125,7 @@ function rssMiB(pid: number): number {
  * The daemons side by side at a one-second cadence, with the node flags our
  * systemd units give them (--max-semi-space-size=1), RSS sampled every 5 s:
  * an idle bare node, schedule, serve (scraped every second), the first
- * seed's Python exporter, and node_exporter serving a textfile.
+ * Python exporter doing the same job, and node_exporter serving a textfile.
  */
 async function daemons(apiUrl: string, dir: string): Promise<string[]> {
   const seconds = DAEMON_SECONDS;
@@ -138,7 +138,7 @@ async function daemons(apiUrl: string, dir: string): Promise<string[]> {
     { key: 'schedule', label: "open-notify-exporter schedule --cron '* * * * * *'", argv: [process.execPath, ...flags, BIN, 'schedule', '--api-url', apiUrl, '-o', join(dir, 'daemon.prom'), '--cron', '* * * * * *', '-q'] },
     { key: 'serve', label: 'open-notify-exporter serve --refresh 1s, scraped every second', argv: [process.execPath, ...flags, BIN, 'serve', '--api-url', apiUrl, '--listen', `127.0.0.1:${servePort}`, '--refresh', '1s', '-q'], scrape: `http://127.0.0.1:${servePort}/metrics` },
   ];
-  if (pythonSeedAvailable()) specs.push({ key: 'python', label: "the seed's Python exporter, every second, scraped every second", argv: [SEED_PYTHON, join(ROOT, 'test', 'bench', 'seed_exporter.py'), apiUrl, String(pyPort), '1'], scrape: `http://127.0.0.1:${pyPort}/metrics` });
+  if (pythonSeedAvailable()) specs.push({ key: 'python', label: 'the Python exporter, every second, scraped every second', argv: [SEED_PYTHON, join(ROOT, 'test', 'bench', 'seed_exporter.py'), apiUrl, String(pyPort), '1'], scrape: `http://127.0.0.1:${pyPort}/metrics` });
   if (spawnSync('prometheus-node-exporter', ['--version'], { stdio: 'ignore' }).status === 0) {
     writeFileSync(join(textDir, 'open_notify.prom'), readFileSync(join(ROOT, 'test', 'golden', 'success.prom')));
     specs.push({ key: 'node_exporter', label: 'node_exporter 1.5, textfile collector, scraped every second', argv: ['prometheus-node-exporter', '--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${textDir}`, `--web.listen-address=127.0.0.1:${nePort}`] });
