@@ -97,14 +97,29 @@ export async function main(argv: readonly string[], io?: Io): Promise<number> {
   return code;
 }
 
+/** `rules` and `dashboard`: to standard output, or written atomically to `-o`. */
+async function printOrWrite(text: string, output: string, io: Io): Promise<number> {
+  if (output === '-') {
+    io.stdout(text);
+    return ExitCode.ok;
+  }
+  const { writeTextfile } = require('./outputs/textfile') as typeof import('./outputs/textfile');
+  try {
+    await writeTextfile(output, text);
+    return ExitCode.ok;
+  } catch (err) {
+    io.stderr(`open-notify-exporter: error: ${(err as Error).message}\n`);
+    return ExitCode.writeFailed;
+  }
+}
+
 async function run(argv: readonly string[], io: Io, pio?: ProcessIo): Promise<number> {
   const version = packageVersion();
   const parsed = parseArgs(argv, io, version);
   if (parsed.kind === 'exit') return parsed.code;
   if (parsed.kind === 'rules') {
     const { rulesYaml } = require('./contract/rules') as typeof import('./contract/rules');
-    io.stdout(rulesYaml(parsed.rules, version));
-    return 0;
+    return printOrWrite(rulesYaml(parsed.rules, version), parsed.output, io);
   }
   if (parsed.kind === 'healthcheck') {
     const { runHealthcheck } = require('./modes/healthcheck') as typeof import('./modes/healthcheck');
@@ -112,19 +127,7 @@ async function run(argv: readonly string[], io: Io, pio?: ProcessIo): Promise<nu
   }
   if (parsed.kind === 'dashboard') {
     const { dashboard } = require('./contract/dashboard') as typeof import('./contract/dashboard');
-    const text = `${JSON.stringify(dashboard(parsed.dashboard), null, 2)}\n`;
-    if (parsed.output === '-') {
-      io.stdout(text);
-      return ExitCode.ok;
-    }
-    const { writeTextfile } = require('./outputs/textfile') as typeof import('./outputs/textfile');
-    try {
-      await writeTextfile(parsed.output, text);
-      return ExitCode.ok;
-    } catch (err) {
-      io.stderr(`open-notify-exporter: ${(err as Error).message}\n`);
-      return ExitCode.writeFailed;
-    }
+    return printOrWrite(`${JSON.stringify(dashboard(parsed.dashboard), null, 2)}\n`, parsed.output, io);
   }
   const log = createLogger(parsed.log, io.stderr);
   if (pio) say = (line) => log.warn(line);

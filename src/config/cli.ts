@@ -18,7 +18,7 @@ import { parseBytes, parseCount, parseDistance, parseDuration, parseLabel } from
 export type Parsed =
   | { kind: 'exit'; code: number }
   | { kind: 'once'; run: RunConfig; log: LogConfig }
-  | { kind: 'rules'; rules: RulesConfig }
+  | { kind: 'rules'; rules: RulesConfig; output: string }
   | { kind: 'dashboard'; dashboard: DashboardConfig; output: string }
   | { kind: 'healthcheck'; healthcheck: HealthcheckConfig }
   | { kind: 'schedule'; schedule: ScheduleConfig; log: LogConfig }
@@ -167,7 +167,7 @@ function addCollectOptions(cmd: Command): Command {
         .argParser(arg((v) => parseCount(v, 0, 10))),
     )
     .addOption(
-      new Option('--max-body <bytes>', 'largest response body accepted (65536, 512KiB, 1MiB)')
+      new Option('--max-body <bytes>', 'largest response body accepted (65536, 512KiB, 1MiB; kB, MB are 1000s)')
         .default(parseBytes(defaults.maxBody), defaults.maxBody)
         .argParser(arg(parseBytes)),
     )
@@ -189,7 +189,7 @@ function addCollectOptions(cmd: Command): Command {
     .addOption(
       new Option('--crew-url <url>', 'URL of the people-in-space JSON to check astros.json against, with --cross-check')
         .env('OPEN_NOTIFY_CREW_URL')
-        .default(defaults.crewUrl)
+        .default(defaults.crewUrl, 'the people-in-space.json of corquaid/international-space-station-APIs')
         .argParser(arg(parseHttpUrl)),
     )
     .addOption(labelOption('--label <name=value>', 'constant label added to every series (repeatable; not job or instance)', LABEL_RESERVED, false))
@@ -198,8 +198,8 @@ function addCollectOptions(cmd: Command): Command {
     .addOption(new Option('-v, --verbose', 'also log every HTTP attempt'));
 }
 
-const outputOption = () =>
-  new Option('-o, --output <file>', 'where to write the metrics (- for standard output)')
+const outputOption = (stdout = true) =>
+  new Option('-o, --output <file>', stdout ? 'where to write the metrics (- for standard output)' : 'where to write the metrics')
     .env('OPEN_NOTIFY_OUTPUT')
     .default(defaults.output)
     .argParser(arg(parseOutput));
@@ -260,8 +260,7 @@ export function parseArgs(argv: readonly string[], io: CliIo, version: string): 
   let result: Parsed = { kind: 'exit', code: ExitCode.ok };
   const program = new Command('open-notify-exporter')
     .description(
-      'Fetch people in space and the ISS position from the Open Notify API and write them atomically\n' +
-        "as a .prom file for node_exporter's textfile collector. Without a command: one run.",
+      "Fetch people in space and the ISS position from the Open Notify API and write\nthem atomically as a .prom file for node_exporter's textfile collector.\nWithout a command: one run.",
     )
     .version(version, '-V, --version')
     .exitOverride()
@@ -284,7 +283,8 @@ export function parseArgs(argv: readonly string[], io: CliIo, version: string): 
     .addHelpText(
       'after',
       `${EXIT_CODES_HELP}
-Every option with (env: ...) may also be set by that environment variable; the flag wins.
+Every option with (env: ...) may also be set by that environment variable; the
+flag wins.
 
 Examples:
   open-notify-exporter -o /var/lib/prometheus/node-exporter/open_notify.prom
@@ -317,7 +317,9 @@ Examples:
   // The root command takes no operands, so commander would call a mistyped
   // command word "too many arguments"; name it for what it is.
   if (first !== undefined && !first.startsWith('-') && first !== 'help' && !COMMANDS.includes(first)) {
-    io.stderr(`open-notify-exporter: error: unknown command '${first}' (commands: ${COMMANDS.join(', ')})\n`);
+    // A path where a command goes: the one-shot's output is -o, not an operand.
+    const hint = /[/.]/.test(first) ? `; to write to that file: open-notify-exporter -o ${first}` : '';
+    io.stderr(`open-notify-exporter: error: unknown command '${first}' (commands: ${COMMANDS.join(', ')})${hint}\n`);
     return { kind: 'exit', code: ExitCode.usage };
   }
 
@@ -337,7 +339,7 @@ Examples:
 
 function addSubcommands(program: Command, set: (p: Parsed) => void): void {
   program.helpCommand(true);
-  addCollectOptions(program.command('schedule').addOption(outputOption()))
+  addCollectOptions(program.command('schedule').addOption(outputOption(false)))
     .description('run on a cron schedule until SIGTERM or SIGINT, keeping counters in memory between runs')
     .addOption(
       new Option('--cron <expr>', 'node-cron expression; an optional first field is seconds')
@@ -402,9 +404,11 @@ usage error (a bad cron expression or time zone).
       'after',
       `
 Endpoints: /metrics (the last refresh, rendered once and cached: scrapes never
-reach the API, and never wait for a refresh in progress), /healthz (200 while the last refresh got valid data from at
-least one endpoint, 503 otherwise), / (the landing page: the ISS on a world
-map, the people in space, each endpoint's health; no JavaScript).
+reach the API, and never wait for a refresh in progress); /healthz (200 while
+the last refresh got valid data from at least one endpoint, 503 otherwise);
+/-/healthy (200 while serving) and /-/ready (200 once a refresh finished), as
+Prometheus' own; / (the landing page: the ISS on a world map, the people in
+space, each endpoint's health; no JavaScript).
 The API asks for no more than one request every 5 s; the default refresh is 15s.
 At --max-connections a new connection closes an idle, handshaking or
 unauthenticated one; a connection with more than 16 unread answers, or
@@ -463,6 +467,7 @@ in the log line).
     new Option(flags, description).default(parseDuration(def), def).argParser(arg(parseDuration));
   program
     .command('rules')
+    .addOption(new Option('-o, --output <file>', 'write them to this file instead of standard output').default('-').argParser(arg(parseOutput)))
     .description('print Prometheus alerting rules (YAML) for this exporter, built from its metric contract')
     .addOption(duration('--down-for <duration>', 'how long an endpoint must fail before OpenNotifyEndpointDown fires', RULE_DEFAULTS.downFor))
     .addOption(duration('--stale-after <duration>', 'no valid data for this long fires OpenNotifyDataStale', RULE_DEFAULTS.staleAfter))
@@ -484,16 +489,17 @@ in the log line).
     .addOption(
       new Option('--runbook-url <base>', "where each alert's runbook_url points, #<alert name> appended (a fork, an internal wiki)")
         .env('OPEN_NOTIFY_RUNBOOK_URL')
-        .default(RULE_DEFAULTS.runbookUrl)
+        .default(RULE_DEFAULTS.runbookUrl, "README's runbook, on GitHub")
         .argParser(arg((v) => parseHttpUrl(v, true))),
     )
     .action(
       (
-        o: CrossCheckOpt & { downFor: number; staleAfter: number; frozenAfter: number; fileStaleAfter: number; textfileName: string; maxPositionError: number; peopleWrongFor: number; selector: string; runbookUrl: string },
+        o: CrossCheckOpt & { output: string; downFor: number; staleAfter: number; frozenAfter: number; fileStaleAfter: number; textfileName: string; maxPositionError: number; peopleWrongFor: number; selector: string; runbookUrl: string },
         cmd: Command,
       ) => {
         set({
           kind: 'rules',
+          output: o.output,
           rules: {
             downForMs: o.downFor,
             staleAfterMs: o.staleAfter,

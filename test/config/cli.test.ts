@@ -2,9 +2,11 @@
 // --help and --version, run as the built CLI in a subprocess.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
 import type { FakeApi } from '../support/fakeOpenNotify';
-import { BIN, runCli, startCli, strayFiles, tempDir, useFakeApi } from '../support/helpers';
+import { BIN, ROOT, runCli, startCli, strayFiles, tempDir, useFakeApi } from '../support/helpers';
 import { waitFor } from '../support/peers';
 
 const fake = useFakeApi();
@@ -63,6 +65,35 @@ describe('usage errors', () => {
     const rules = await runCli(['rules', '--cross-check']);
     assert.equal(rules.code, 0);
     assert.equal((rules.stdout.match(/- alert: /g) ?? []).length, 8);
+  });
+
+  it('help that tells the truth: lines of 80 columns, serve names every endpoint, schedule offers no -o -, README lists the refused label names the code refuses', async () => {
+    for (const cmd of [[], ['schedule'], ['serve'], ['push'], ['rules'], ['dashboard'], ['healthcheck']]) {
+      const r = await runCli([...cmd, '--help']);
+      // The crontab example is one line by nature.
+      const wide = r.stdout.split('\n').filter((l) => l.length > 80 && !l.startsWith('  * * * * *'));
+      assert.deepEqual(wide, [], cmd.join(' '));
+    }
+    const serve = (await runCli(['serve', '--help'])).stdout;
+    for (const path of ['/metrics', '/healthz', '/-/healthy', '/-/ready']) assert.ok(serve.includes(path), path);
+    assert.doesNotMatch((await runCli(['schedule', '--help'])).stdout, /- for standard output/);
+    const { OWN_LABELS } = require('../../src/contract/metrics') as typeof import('../../src/contract/metrics');
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const listed = /refused: the names the exporter uses itself \(([^)]*)\)/.exec(readme)?.[1].match(/`([^`]+)`/g)?.map((n) => n.slice(1, -1));
+    assert.deepEqual([...(listed ?? [])].sort(), [...OWN_LABELS].sort());
+  });
+
+  it('rules -o FILE writes the rules atomically, as dashboard -o does; a path where a command goes gets a hint at -o', async (t) => {
+    const dir = tempDir(t);
+    const r = await runCli(['rules', '-o', join(dir, 'rules.yml')]);
+    assert.deepEqual([r.code, r.stdout, r.stderr], [0, '', '']);
+    assert.match(readFileSync(join(dir, 'rules.yml'), 'utf8'), /^groups:/m);
+    const bad = await runCli(['rules', '-o', join(dir, 'missing', 'rules.yml')]);
+    assert.equal(bad.code, 3);
+    assert.match(bad.stderr, /^open-notify-exporter: error: cannot write /);
+    const path = await runCli([join(dir, 'open_notify.prom')]);
+    assert.equal(path.code, 2);
+    assert.match(path.stderr, /unknown command '\S+open_notify\.prom' \(commands: [^)]*\); to write to that file: open-notify-exporter -o \S+open_notify\.prom/);
   });
 
   it('a mistyped command word is named as such; --help lists exactly the known commands', async () => {
