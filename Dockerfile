@@ -35,7 +35,7 @@ LABEL org.opencontainers.image.title="open-notify-exporter" \
 WORKDIR /app
 COPY --from=build /src/package.json /src/LICENSE ./
 COPY --from=build /src/bin ./bin
-COPY --from=build /src/dist/open-notify-exporter.js /src/dist/open-notify-exporter.js.map /src/dist/land-110m.svgpath /src/dist/web.js ./dist/
+COPY --from=build /src/dist/open-notify-exporter.js /src/dist/open-notify-exporter.js.map /src/dist/land-110m.svgpath ./dist/
 COPY --from=build /src/node_modules ./node_modules
 # As the systemd scheduler unit: a small young generation and no JIT keep
 # a long-running serve or schedule small (npm run bench, daemons).

@@ -4,7 +4,6 @@ import { formatMs, oneLine } from '../lib/format';
 import { readRegularFile } from '../lib/fs';
 import { httpGet } from '../lib/http';
 import type { Listen } from '../outputs/metricsServer';
-import { webModule } from '../outputs/webLoader';
 
 export interface HealthcheckConfig {
   listen: Listen;
@@ -32,7 +31,7 @@ async function readPem(path: string): Promise<string> {
 export async function runHealthcheck(cfg: HealthcheckConfig, version: string, say: (line: string) => void): Promise<number> {
   let tls: { rejectUnauthorized: boolean; cert?: string; key?: string } | undefined;
   if (cfg.webConfigFile !== undefined) {
-    const { loadWebConfig } = webModule();
+    const { loadWebConfig } = require('../outputs/web') as typeof import('../outputs/web');
     try {
       const web = await loadWebConfig(cfg.webConfigFile);
       if (web.tls) {

@@ -8,7 +8,6 @@ import { monotonicMs } from '../lib/clock';
 import { gzipSync } from 'node:zlib';
 import { ListenError, startMetricsServer, type Listen, type MetricsServer } from '../outputs/metricsServer';
 import { renderPage } from '../outputs/page';
-import { webModule } from '../outputs/webLoader';
 import { enabledSources } from '../sources/table';
 import { runLoop, type Signals, type Trigger } from './loop';
 import { finish, loadState, produce, summarize, type Memory, type RunDeps } from './pipeline';
@@ -43,7 +42,7 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
   let web: Awaited<ReturnType<typeof import('../outputs/web').createWebGuard>> | undefined;
   if (cfg.webConfigFile) {
     // Loaded only with the flag: the YAML parser and bcrypt stay out of every other start.
-    const { createWebGuard, WebConfigError } = webModule();
+    const { createWebGuard, WebConfigError } = require('../outputs/web') as typeof import('../outputs/web');
     try {
       web = await createWebGuard(cfg.webConfigFile, log);
     } catch (err) {

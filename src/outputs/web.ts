@@ -1,5 +1,6 @@
-// Everything `--web.config.file` needs, as one module: built to its own
-// file beside the bundle (dist/web.js), so the code of the YAML checks, TLS
-// policy and basic auth is read only by a serve or healthcheck given the flag.
+// Everything `--web.config.file` needs, as one module, required only by a
+// serve or healthcheck given the flag: esbuild keeps a required module's
+// code from running until then, and the YAML parser and bcrypt are loaded
+// from node_modules only by it.
 export { loadWebConfig, WebConfigError, type WebConfig } from './webConfig';
 export { createWebGuard, type WebGuard, type WebStatus } from './webSecurity';

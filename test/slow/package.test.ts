@@ -30,7 +30,7 @@ describe('npm package', () => {
     assert.equal(packed.code, 0, packed.err);
     const [info] = JSON.parse(packed.out) as { filename: string; size: number; unpackedSize: number; entryCount: number; files: { path: string }[] }[];
     const files = info.files.map((f) => f.path).sort();
-    assert.deepEqual(files, ['LICENSE', 'README.md', 'bin/open-notify-exporter', 'dist/land-110m.svgpath', 'dist/open-notify-exporter.js', 'dist/open-notify-exporter.js.map', 'dist/web.js', 'package.json', 'systemd/open-notify-exporter-scheduler.service', 'systemd/open-notify-exporter.service', 'systemd/open-notify-exporter.timer']);
+    assert.deepEqual(files, ['LICENSE', 'README.md', 'bin/open-notify-exporter', 'dist/land-110m.svgpath', 'dist/open-notify-exporter.js', 'dist/open-notify-exporter.js.map', 'package.json', 'systemd/open-notify-exporter-scheduler.service', 'systemd/open-notify-exporter.service', 'systemd/open-notify-exporter.timer']);
     process.stderr.write(`# package: ${info.filename}, ${(info.size / 1024).toFixed(1)} KiB packed, ${(info.unpackedSize / 1024).toFixed(1)} KiB unpacked, ${info.entryCount} files\n`);
 
     const prefix = join(dir, 'prefix');
@@ -53,7 +53,7 @@ describe('npm package', () => {
     assert.match(r.stdout, /alert: OpenNotifyEndpointDown/);
     r = await run(['schedule', '--help']);
     assert.equal(r.code, 0, r.stderr);
-    // --web.config.file loads dist/web.js and its YAML parser from the installed package.
+    // --web.config.file loads the YAML parser from the installed package.
     writeFileSync(join(dir, 'web.yml'), 'basic_auth_users:\n  prom: s3cret\n');
     r = await run(['serve', '--listen', '127.0.0.1:0', '--web.config.file', join(dir, 'web.yml')]);
     assert.equal(r.code, 2, r.stderr);
