@@ -32,3 +32,8 @@ export function redactUrl(text: string): string {
   url.password = '***';
   return url.toString();
 }
+
+/** A JSON object (not null, not an array): what untrusted JSON is checked for before its fields are read. */
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

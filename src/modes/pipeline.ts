@@ -1,6 +1,5 @@
 // The pipeline every mode runs: config → fetch → validated data → state →
 // registry → text, and the one log line that ends a run.
-import type { Registry } from 'prom-client';
 import type { CollectConfig } from '../config/config';
 import { ExitCode } from '../config/config';
 import { readPrevious } from '../contract/previous';
@@ -36,7 +35,6 @@ export interface Memory {
 export interface Produced {
   collection: Collection;
   state: RunState;
-  registry: Registry;
   text: string;
 }
 
@@ -59,7 +57,7 @@ export async function produce(cfg: CollectConfig, deps: RunDeps, prevState: RunS
   const now = Math.round(deps.now()) / 1000;
   const state = advance(prev, collection, now);
   const registry = buildRegistry(collection, state, { now, version: deps.version, nodejs: deps.nodejs, labels: cfg.labels });
-  return { collection, state, registry, text: await registry.metrics() };
+  return { collection, state, text: await registry.metrics() };
 }
 
 /**

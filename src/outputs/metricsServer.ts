@@ -12,7 +12,8 @@ import type { WebGuard, WebStatus } from './webSecurity';
 
 export { ListenError, type Listen } from './webServer';
 
-export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+/** prom-client's own: Prometheus 3 refuses a scrape without a valid Content-Type. */
+export const CONTENT_TYPE = (require('prom-client/lib/registry') as typeof import('prom-client').Registry).PROMETHEUS_CONTENT_TYPE;
 
 /** What one refresh produced, ready to send. */
 export interface Snapshot {

@@ -14,7 +14,7 @@ export interface PushTarget {
   userAgent: string;
 }
 
-const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+const CONTENT_TYPE = (require('prom-client/lib/registry') as typeof import('prom-client').Registry).PROMETHEUS_CONTENT_TYPE;
 /** A gateway's answer is a short status text; more is not read. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 

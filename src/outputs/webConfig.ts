@@ -5,6 +5,7 @@
 import type { BlockList } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { SecureContext, SecureContextOptions, TlsOptions } from 'node:tls';
+import { isObject as isObj } from '../lib/format';
 import { errnoReason, readRegularFile } from '../lib/fs';
 
 export class WebConfigError extends Error {}
@@ -95,9 +96,6 @@ function fail(path: string, key: string, why: string): never {
   throw new WebConfigError(`web config ${path}: ${key}: ${why}`);
 }
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** An exporter-toolkit mapping: only the keys it knows (Go's strict unmarshalling refuses the rest). */
 function section(path: string, key: string, v: unknown, known: readonly string[]): Obj {

@@ -1,12 +1,11 @@
 // Untrusted JSON from an API, checked field by field. Every source's
 // validation fails with a ValidationError whose message names the field.
-import { oneLine } from '../lib/format';
+import { isObject, oneLine } from '../lib/format';
+
+export { isObject };
 
 export class ValidationError extends Error {}
 
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 
 /** A value as it appeared, for an error message: `got "NaN"`, `got nothing`. */
