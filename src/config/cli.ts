@@ -122,6 +122,7 @@ Exit codes:
      no space left, read-only file system, or it is a device, FIFO or socket
      rather than a regular file); the previous file is untouched
   4  (push) the Pushgateway could not be reached or refused the push
+  70 an internal error, a bug: please report the stack it prints
 `;
 
 /** Why a constant label may not use a name: ours, or one Prometheus sets itself. */
