@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CollectConfig, LogConfig, RunConfig } from './config';
 import { ExitCode, defaults } from './config';
+import { safeJson } from '../lib/log';
 import type { Trigger } from '../modes/loop';
 import { OWN_LABELS } from '../contract/metrics';
 import type { PushConfig } from '../modes/push';
@@ -257,6 +258,17 @@ const HEALTHCHECK_UNHEALTHY = 1;
 /** Kept in step with addSubcommands by a test (cli.test.ts, --help). */
 const COMMANDS = ['schedule', 'serve', 'push', 'rules', 'dashboard', 'healthcheck'];
 
+/**
+ * A usage error's one line: `open-notify-exporter: error: …`, or with
+ * --log-format json anywhere on the command line a JSON log line, as every
+ * other line of that run would be.
+ */
+function usageLine(argv: readonly string[], text: string): string {
+  const json = argv.some((a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'));
+  if (!json) return `open-notify-exporter: ${text}\n`;
+  return `${safeJson({ time: new Date().toISOString(), level: 'error', msg: text.replace(/^error: /, '') })}\n`;
+}
+
 export function parseArgs(argv: readonly string[], io: CliIo, version: string): Parsed {
   let result: Parsed = { kind: 'exit', code: ExitCode.ok };
   const program = new Command('open-notify-exporter')
@@ -268,7 +280,7 @@ export function parseArgs(argv: readonly string[], io: CliIo, version: string): 
     .configureOutput({
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),
-      outputError: (s, write) => write(`open-notify-exporter: ${s.replace(/\n+$/, '')}\n`),
+      outputError: (s, write) => write(usageLine(argv, s.replace(/\n+$/, ''))),
     })
     .showSuggestionAfterError(true)
     // Options after a subcommand belong to it: `schedule -o x` must not set the root's -o.
@@ -320,7 +332,7 @@ Examples:
   if (first !== undefined && !first.startsWith('-') && first !== 'help' && !COMMANDS.includes(first)) {
     // A path where a command goes: the one-shot's output is -o, not an operand.
     const hint = /[/.]/.test(first) ? `; to write to that file: open-notify-exporter -o ${first}` : '';
-    io.stderr(`open-notify-exporter: error: unknown command '${first}' (commands: ${COMMANDS.join(', ')})${hint}\n`);
+    io.stderr(usageLine(argv, `error: unknown command '${first}' (commands: ${COMMANDS.join(', ')})${hint}`));
     return { kind: 'exit', code: ExitCode.usage };
   }
 

@@ -96,6 +96,17 @@ describe('usage errors', () => {
     assert.match(path.stderr, /unknown command '\S+open_notify\.prom' \(commands: [^)]*\); to write to that file: open-notify-exporter -o \S+open_notify\.prom/);
   });
 
+  it('with --log-format json a usage error is a JSON log line too (before: plain text under JSON logs)', async () => {
+    for (const args of [['--log-format', 'json', '--timeout', '5x'], ['serve', '--log-format=json', '--listen', 'nope'], ['shedule', '--log-format', 'json']]) {
+      const r = await runCli(args);
+      assert.equal(r.code, 2);
+      const line = JSON.parse(r.stderr) as { level: string; msg: string; time: string };
+      assert.equal(line.level, 'error');
+      assert.match(line.msg, /^(option '--|unknown command 'shedule')/);
+      assert.ok(!Number.isNaN(Date.parse(line.time)));
+    }
+  });
+
   it('a mistyped command word is named as such; --help lists exactly the known commands', async () => {
     let r = await runCli(['shedule']);
     assert.equal(r.code, 2);
