@@ -74,7 +74,7 @@ export interface OwnValues extends WebCounts {
 export interface MetricsServer {
   /** The address bound, e.g. 127.0.0.1:8899. */
   address: string;
-  /** Swaps in the next snapshot once its gzipped copy is made. */
+  /** Swaps in the next snapshot, its gzipped copy made first. */
   publish(s: Snapshot): Promise<void>;
   /** Stops accepting, lets responses in flight finish, drops idle keep-alives. */
   close(): Promise<void>;
@@ -89,41 +89,26 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
 
   /**
    * The series after the snapshot's (serve's own counts, and process metrics
-   * with --process-metrics): rendered at most once a second, in the
-   * background, the previous one served meanwhile; never per scrape.
+   * with --process-metrics): rendered again when a scrape finds them a
+   * second old, so a flood of scrapes renders them once a second, not once
+   * each, and a scrape never shows counts older than that.
    */
   let tail: { made: number; text: string; buf: Buffer } | undefined;
-  let tailRendering: Promise<void> | undefined;
-  const renderTail = (): Promise<void> =>
-    (tailRendering ??= (async () => {
+  let tailRendering: Promise<NonNullable<typeof tail>> | undefined;
+  const currentTail = async (): Promise<NonNullable<typeof tail>> => {
+    if (tail && Date.now() - tail.made < TAIL_MAX_AGE_MS) return tail;
+    tailRendering ??= (async () => {
       const own = await opts.renderOwn({ ...web.counts(), web: guard?.status() });
       const text = own + (processRegistry ? await processRegistry.metrics() : '');
-      tail = { made: Date.now(), text, buf: Buffer.from(text) };
-    })().finally(() => (tailRendering = undefined)));
-  const currentTail = async (): Promise<NonNullable<typeof tail>> => {
-    if (!tail) await renderTail();
-    else if (Date.now() - tail.made >= TAIL_MAX_AGE_MS) void renderTail().catch(() => undefined);
-    return tail!;
+      return (tail = { made: Date.now(), text, buf: Buffer.from(text) });
+    })().finally(() => (tailRendering = undefined));
+    return tailRendering;
   };
-  /** /metrics gzipped, snapshot and tail together: made before a snapshot is published, then again in the background when the tail is newer. */
+  /** /metrics gzipped, snapshot and tail together, made once for each pair: a bounded text gzips in place. */
   let gzipped: { of: Snapshot; tailMade: number; gzip: Buffer } | undefined;
-  let regzipping = false;
-  const makeGzip = async (s: Snapshot) => {
-    const t = await currentTail();
-    return { of: s, tailMade: t.made, gzip: gzipSync(s.text + t.text) };
-  };
   const metricsGzip = (current: Snapshot, t: NonNullable<typeof tail>): Buffer => {
-    const g = gzipped!;
-    if (g.tailMade !== t.made && !regzipping) {
-      regzipping = true;
-      void makeGzip(current)
-        .then((next) => {
-          if (snapshot?.s === current) gzipped = next;
-        })
-        .catch(() => undefined)
-        .finally(() => (regzipping = false));
-    }
-    return g.gzip;
+    if (gzipped?.of !== current || gzipped.tailMade !== t.made) gzipped = { of: current, tailMade: t.made, gzip: gzipSync(current.text + t.text) };
+    return gzipped.gzip;
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -171,9 +156,8 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
   return {
     address: web.address,
     async publish(s) {
-      const next = await makeGzip(s);
+      metricsGzip(s, await currentTail());
       snapshot = { s, text: Buffer.from(s.text), page: Buffer.from(s.page) };
-      gzipped = next;
     },
     close: () => web.close(),
   };
