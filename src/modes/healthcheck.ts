@@ -1,7 +1,6 @@
 // `healthcheck`: asks a running `serve` for /healthz, for a container's
 // HEALTHCHECK (the image has no curl). Exit 0 healthy, 1 otherwise.
 import { formatMs, oneLine } from '../lib/format';
-import { readRegularFile } from '../lib/fs';
 import { httpGet } from '../lib/http';
 import type { Listen } from '../outputs/metricsServer';
 
@@ -20,25 +19,17 @@ export function healthzUrl(l: Listen, scheme: 'http' | 'https' = 'http'): string
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${l.port}/healthz`;
 }
 
-async function readPem(path: string): Promise<string> {
-  const r = await readRegularFile(path, 1024 * 1024).catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`cannot read ${path} (${err.code ?? err.message})`);
-  });
-  if (r.kind !== 'text') throw new Error(`cannot read ${path} (${r.kind === 'notRegular' ? `${r.type}, not a regular file` : 'larger than 1 MiB'})`);
-  return r.text;
-}
-
 export async function runHealthcheck(cfg: HealthcheckConfig, version: string, say: (line: string) => void): Promise<number> {
   let tls: { rejectUnauthorized: boolean; cert?: string; key?: string } | undefined;
   if (cfg.webConfigFile !== undefined) {
-    const { loadWebConfig } = require('../outputs/web') as typeof import('../outputs/web');
+    const { loadWebConfig, readConfigFile } = require('../outputs/web') as typeof import('../outputs/web');
     try {
       const web = await loadWebConfig(cfg.webConfigFile);
       if (web.tls) {
         // Our own process on this host: not verified against a CA (the certificate is
         // usually for the host's name, not 127.0.0.1); /healthz needs no credentials.
         const needsCert = web.tls.clientAuth === 'RequireAnyClientCert' || web.tls.clientAuth === 'RequireAndVerifyClientCert';
-        const own = cfg.clientCert ? { cert: await readPem(cfg.clientCert.cert), key: await readPem(cfg.clientCert.key) } : { cert: web.tls.certPem, key: web.tls.keyPem };
+        const own = cfg.clientCert ? { cert: await readConfigFile(cfg.clientCert.cert), key: await readConfigFile(cfg.clientCert.key) } : { cert: web.tls.certPem, key: web.tls.keyPem };
         tls = { rejectUnauthorized: false, ...(needsCert || cfg.clientCert ? own : {}) };
       }
     } catch (err) {

@@ -2,5 +2,5 @@
 // serve or healthcheck given the flag: esbuild keeps a required module's
 // code from running until then, and the YAML parser and bcrypt are loaded
 // from node_modules only by it.
-export { loadWebConfig, WebConfigError, type WebConfig } from './webConfig';
+export { loadWebConfig, readConfigFile, WebConfigError, type WebConfig } from './webConfig';
 export { createWebGuard, type WebGuard, type WebStatus } from './webSecurity';

@@ -114,19 +114,30 @@ function str(path: string, key: string, v: unknown): string | undefined {
 }
 
 /** Reads one file the config names (or the config itself): regular, at most MAX_FILE_BYTES, never blocking. */
-async function readFile(path: string, key: string, full: string): Promise<string> {
+/**
+ * A file a web config names (or the config, or healthcheck's client
+ * certificate): a regular file of at most MAX_FILE_BYTES, read without
+ * blocking. Throws an Error saying why not, calling the file `shown`.
+ */
+export async function readConfigFile(full: string, shown = full): Promise<string> {
   let r: Awaited<ReturnType<typeof readRegularFile>>;
   try {
     r = await readRegularFile(full, MAX_FILE_BYTES);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EISDIR') fail(path, key, `${key === '(file)' ? 'it is' : `${full} is`} a directory, not a regular file`);
-    return fail(path, key, `cannot read ${key === '(file)' ? 'it' : full} (${code ?? errnoReason(err).text})`);
+    throw new Error(code === 'EISDIR' ? `${shown} is a directory, not a regular file` : `cannot read ${shown} (${code ?? errnoReason(err).text})`, { cause: err });
   }
-  const what = key === '(file)' ? 'it is' : `${full} is`;
-  if (r.kind === 'notRegular') fail(path, key, `${what} ${r.type}, not a regular file`);
-  if (r.kind === 'tooLarge') fail(path, key, `${what} larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
+  if (r.kind === 'notRegular') throw new Error(`${shown} is ${r.type}, not a regular file`);
+  if (r.kind === 'tooLarge') throw new Error(`${shown} is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
   return r.text;
+}
+
+async function readFile(path: string, key: string, full: string): Promise<string> {
+  try {
+    return await readConfigFile(full, key === '(file)' ? 'it' : full);
+  } catch (err) {
+    return fail(path, key, (err as Error).message);
+  }
 }
 
 /** Go's time.ParseDuration units that Prometheus' model.Duration takes: 1s, 500ms, 1m30s. */
