@@ -4,9 +4,10 @@
 #   docker build -t open-notify-exporter .
 #   docker run -p 8899:8899 open-notify-exporter
 #
-# The official Node.js image, 24 (LTS); bookworm-slim is Debian 12 without
-# extras.
-ARG NODE_IMAGE=node:24-bookworm-slim
+# The official Node.js image of the Active LTS line, 26. trixie-slim: Debian
+# 13, the stable release with the Debian security team's full support
+# (bookworm, 12, is down to LTS), without extras.
+ARG NODE_IMAGE=node:26-trixie-slim
 
 FROM ${NODE_IMAGE} AS build
 # Behind a TLS-intercepting proxy npm needs the proxy's CA: pass its path
@@ -54,4 +55,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 CMD ["nod
 # node is PID 1: serve and schedule handle SIGTERM and SIGINT themselves
 # (docker stop, Ctrl-C in docker run -it) and exit 0.
 ENTRYPOINT ["node", "/app/bin/open-notify-exporter"]
-CMD ["serve", "--listen", ":8899"]
+CMD ["serve", "--web.listen-address", ":8899"]

@@ -75,7 +75,7 @@ let say: ((line: string) => void) | undefined;
  * Node opens its inspector on SIGUSR1 (127.0.0.1:9229, no authentication):
  * any local user who may signal the process could then run code inside it,
  * and the units run it as root. A listener of our own takes the signal from
- * Node (on Node 20 and 24 alike), so nothing opens.
+ * Node (on Node 20 and 26 alike), so nothing opens.
  */
 function refuseInspectorSignal(io: Io): void {
   process.on('SIGUSR1', () => {

@@ -1,8 +1,17 @@
 // The plain configuration object the core runs on. Only cli.ts builds it from
 // flags and environment; everything else receives it ready-made.
 
-export type LogFormat = 'text' | 'json';
-export type LogLevel = 'quiet' | 'normal' | 'verbose';
+import type { LogConfig } from '../lib/log';
+export type { LogConfig };
+
+/** `[host]:port` to listen on; no host means every address. */
+export interface Listen {
+  host?: string;
+  port: number;
+}
+
+/** When `schedule` and `serve` run: a node-cron expression or a fixed interval. */
+export type Trigger = { cron: string; timezone?: string } | { everyMs: number };
 
 /** Where the cross-check sources are; present only with --cross-check. */
 export interface CrossCheckConfig {
@@ -30,11 +39,6 @@ export interface CollectConfig {
 export interface RunConfig extends CollectConfig {
   /** `-` means standard output. */
   output: string;
-}
-
-export interface LogConfig {
-  format: LogFormat;
-  level: LogLevel;
 }
 
 export const ExitCode = {

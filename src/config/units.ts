@@ -89,3 +89,22 @@ export function parseLabel(
   if (value === '' && !allowEmpty) throw new Error(`label "${name}" has an empty value (an empty label is the same as no label)`);
   return [name, value];
 }
+
+/** A node-cron expression (an optional first field is seconds). node-cron loads here only: a one-shot run never needs it. */
+export function parseCron(expression: string): string {
+  const { validateDetailed } = require('node-cron') as typeof import('node-cron');
+  const v = validateDetailed(expression);
+  if (v.valid) return expression;
+  const why = v.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+  throw new Error(`invalid cron expression "${expression}"${why ? ` (${why})` : ''}`);
+}
+
+/** An IANA time zone Node.js knows. */
+export function parseTimezone(tz: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return tz;
+  } catch {
+    throw new Error(`unknown time zone "${tz}"`);
+  }
+}

@@ -1,9 +1,17 @@
 // Logs go to stderr only (stdout may carry the exposition with --output -),
 // one line per event, as logfmt or JSON.
-import type { LogConfig } from '../config/config';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 export type Fields = Record<string, unknown>;
+/** --log.format: logfmt (key=value, as Prometheus' own) or one JSON object per line. */
+export type LogFormat = 'logfmt' | 'json';
+export const LOG_LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error'];
+
+/** --log.level and --log.format; -q is error, -v debug. */
+export interface LogConfig {
+  format: LogFormat;
+  level: Level;
+}
 
 export interface Logger {
   debug(msg: string, fields?: Fields): void;
@@ -50,9 +58,8 @@ function formatLine(format: LogConfig['format'], level: Level, msg: string, fiel
 }
 
 export function createLogger(cfg: LogConfig, write: (line: string) => void): Logger {
-  const min: Level = cfg.level === 'verbose' ? 'debug' : cfg.level === 'quiet' ? 'error' : 'info';
   const emit = (level: Level) => (msg: string, fields: Fields = {}) => {
-    if (RANK[level] < RANK[min]) return;
+    if (RANK[level] < RANK[cfg.level]) return;
     write(`${formatLine(cfg.format, level, msg, fields, new Date())}\n`);
   };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };

@@ -2,7 +2,7 @@
 // HEALTHCHECK (the image has no curl). Exit 0 healthy, 1 otherwise.
 import { formatMs, oneLine } from '../lib/format';
 import { httpGet } from '../lib/http';
-import type { Listen } from '../outputs/metricsServer';
+import type { Listen } from '../config/config';
 
 export interface HealthcheckConfig {
   listen: Listen;
@@ -13,7 +13,7 @@ export interface HealthcheckConfig {
   clientCert?: { cert: string; key: string };
 }
 
-/** Where `serve --listen` can be reached from the same host: a wildcard address means loopback. */
+/** Where `serve --web.listen-address` can be reached from the same host: a wildcard address means loopback. */
 export function healthzUrl(l: Listen, scheme: 'http' | 'https' = 'http'): string {
   const host = l.host === undefined || l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? '127.0.0.1' : l.host;
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${l.port}/healthz`;

@@ -1,9 +1,9 @@
 // The refresh loop shared by `schedule` and `serve`: a job on a node-cron
 // expression or a fixed interval, never two at once, stopped by signals.
 import { collectBetweenRuns } from '../lib/gc';
+import type { Trigger } from '../config/config';
 import type { Logger } from '../lib/log';
 
-export type Trigger = { cron: string; timezone?: string } | { everyMs: number };
 
 export type SignalName = 'SIGTERM' | 'SIGINT' | 'SIGHUP';
 
@@ -45,24 +45,6 @@ function cronLogger(log: Logger): import('node-cron').Logger {
     error: (m, err) => log.error(`node-cron: ${text(m)}`, err ? { error: err.message } : {}),
     debug: (m) => log.debug(`node-cron: ${text(m)}`),
   };
-}
-
-/** Checks a cron expression; returns a one-line reason, or undefined if fine. */
-export function checkCron(expression: string): string | undefined {
-  const { validateDetailed } = require('node-cron') as typeof import('node-cron');
-  const v = validateDetailed(expression);
-  if (v.valid) return undefined;
-  const why = v.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-  return `invalid cron expression "${expression}"${why ? ` (${why})` : ''}`;
-}
-
-export function checkTimezone(tz: string): string | undefined {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return undefined;
-  } catch {
-    return `unknown time zone "${tz}"`;
-  }
 }
 
 interface Ticker {

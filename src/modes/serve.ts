@@ -1,19 +1,21 @@
 // `serve`: /metrics over HTTP on :8899, fetched in the background on
 // --refresh and cached between refreshes.
 import type { Registry } from 'prom-client';
-import type { CollectConfig } from '../config/config';
+import type { CollectConfig, Listen, Trigger } from '../config/config';
 import { ExitCode } from '../config/config';
 import { renderOwnSeries } from '../contract/registry';
 import { monotonicMs } from '../lib/clock';
 import { gzipSync } from 'node:zlib';
-import { ListenError, startMetricsServer, type Listen, type MetricsServer } from '../outputs/metricsServer';
+import { ListenError, startMetricsServer, type MetricsServer } from '../outputs/metricsServer';
 import { renderPage } from '../outputs/page';
 import { enabledSources } from '../sources/table';
-import { runLoop, type Signals, type Trigger } from './loop';
+import { runLoop, type Signals } from './loop';
 import { finish, loadState, produce, summarize, type Memory, type RunDeps } from './pipeline';
 
 export interface ServeConfig extends CollectConfig {
   listen: Listen;
+  /** --web.telemetry-path. */
+  telemetryPath: string;
   refresh: Trigger;
   processMetrics: boolean;
   maxConnections: number;
@@ -56,6 +58,7 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
   try {
     server = await startMetricsServer(cfg.listen, log, {
       maxConnections: cfg.maxConnections,
+      telemetryPath: cfg.telemetryPath,
       processRegistry,
       renderOwn: (own) => renderOwnSeries(own, cfg.labels, web?.config.tls !== undefined),
       guard: web?.guard,
@@ -65,7 +68,7 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
     log.error(err.message);
     return ExitCode.usage;
   }
-  log.info('serving /metrics', { listen: server.address, ...(web ? { tls: web.config.tls !== undefined, basic_auth: web.config.users.size > 0, web_config: web.config.path } : {}), refresh: 'cron' in cfg.refresh ? cfg.refresh.cron : `${cfg.refresh.everyMs / 1000}s` });
+  log.info('serving metrics', { listen: server.address, path: cfg.telemetryPath, ...(web ? { tls: web.config.tls !== undefined, basic_auth: web.config.users.size > 0, web_config: web.config.path } : {}), refresh: 'cron' in cfg.refresh ? cfg.refresh.cron : `${cfg.refresh.everyMs / 1000}s` });
   if ('everyMs' in cfg.refresh && cfg.refresh.everyMs < 5000) {
     log.warn('refresh is faster than the API asks for (at most one request every 5 s)');
   }
@@ -86,7 +89,7 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
       return;
     }
     memory.state = p.state;
-    const page = renderPage({ collection: p.collection, state: p.state, now: deps.now() / 1000, refreshSeconds, version: deps.version });
+    const page = renderPage({ collection: p.collection, state: p.state, now: deps.now() / 1000, refreshSeconds, telemetryPath: cfg.telemetryPath, version: deps.version });
     const pageGzip = gzipSync(page);
     await server.publish({
       text: p.text,

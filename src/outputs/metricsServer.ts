@@ -6,11 +6,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { gzipSync } from 'node:zlib';
 import type { Logger } from '../lib/log';
-import { PAGE_CSP } from './page';
-import { sendBody, startWebServer, type Listen, type WebCounts } from './webServer';
+import { PAGE_CSP, esc } from './page';
+import type { Listen } from '../config/config';
+import { sendBody, startWebServer, type WebCounts } from './webServer';
 import type { WebGuard, WebStatus } from './webSecurity';
 
-export { ListenError, type Listen } from './webServer';
+export { ListenError } from './webServer';
 
 /** prom-client's own: Prometheus 3 refuses a scrape without a valid Content-Type. */
 export const CONTENT_TYPE = (require('prom-client/lib/registry') as typeof import('prom-client').Registry).PROMETHEUS_CONTENT_TYPE;
@@ -27,10 +28,10 @@ export interface Snapshot {
 }
 
 /** Before the first refresh: nothing to show yet. */
-const WAITING = `<!DOCTYPE html>
+const waiting = (telemetryPath: string) => `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2"><title>open-notify-exporter</title></head>
 <body><h1>open-notify-exporter</h1><p>The first refresh has not finished yet.</p>
-<p><a href="/metrics">/metrics</a> · <a href="/healthz">/healthz</a></p></body></html>
+<p><a href="${esc(telemetryPath)}">${esc(telemetryPath)}</a> · <a href="/healthz">/healthz</a></p></body></html>
 `;
 
 /**
@@ -60,6 +61,8 @@ export function acceptsGzip(header: string | undefined): boolean {
 export interface ServerOptions {
   /** --max-connections. */
   maxConnections: number;
+  /** --web.telemetry-path: where /metrics is served. */
+  telemetryPath: string;
   processRegistry?: Registry;
   /** --web.config.file, read and checked: TLS, basic auth, rate limit, headers. */
   guard?: WebGuard;
@@ -131,7 +134,7 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
       const page: Record<string, string> = { 'referrer-policy': 'no-referrer', vary: 'Accept-Encoding' };
       if (!res.hasHeader('content-security-policy')) page['content-security-policy'] = PAGE_CSP;
       if (!res.hasHeader('x-content-type-options')) page['x-content-type-options'] = 'nosniff';
-      if (!snapshot) return send(200, 'text/html; charset=utf-8', WAITING, page);
+      if (!snapshot) return send(200, 'text/html; charset=utf-8', waiting(opts.telemetryPath), page);
       if (acceptsGzip(req.headers['accept-encoding'])) return send(200, 'text/html; charset=utf-8', snapshot.s.pageGzip, { ...page, 'content-encoding': 'gzip' });
       return send(200, 'text/html; charset=utf-8', snapshot.page, page);
     }
@@ -144,7 +147,7 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
       if (snapshot?.s.healthy) return send(200, 'text/plain; charset=utf-8', 'ok\n');
       return send(503, 'text/plain; charset=utf-8', snapshot ? `unhealthy: ${snapshot.s.reasons}\n` : 'no refresh finished yet\n');
     }
-    if (path !== '/metrics') return send(404, 'text/plain; charset=utf-8', 'not found\n');
+    if (path !== opts.telemetryPath) return send(404, 'text/plain; charset=utf-8', 'not found\n');
     if (!snapshot) return send(503, 'text/plain; charset=utf-8', 'no refresh finished yet\n');
     const current = snapshot;
     const t = await currentTail();

@@ -20,6 +20,8 @@ export interface PageInput {
   now: number;
   /** How often the page reloads itself: the refresh interval. */
   refreshSeconds: number;
+  /** --web.telemetry-path, linked from the header. */
+  telemetryPath: string;
   version: string;
 }
 
@@ -153,7 +155,7 @@ export function renderPage(p: PageInput): string {
 <meta http-equiv="refresh" content="${p.refreshSeconds}"><link rel="icon" href="data:,">
 <title>Where is the ISS? · open-notify-exporter</title><style>${STYLE}</style></head>
 <body><main>
-<header><h1>Where is the ISS?</h1><nav><a href="/metrics">/metrics</a> · <a href="/healthz">/healthz</a></nav></header>
+<header><h1>Where is the ISS?</h1><nav><a href="${esc(p.telemetryPath)}">${esc(p.telemetryPath)}</a> · <a href="/healthz">/healthz</a></nav></header>
 <figure>${map(iss, reference)}</figure>
 ${position(p, iss, reasonOf('iss_now'), reference)}
 ${people(earlier.data('astros') as Astros | undefined, reasonOf('astros'))}

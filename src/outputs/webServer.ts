@@ -7,17 +7,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import type { Listen } from '../config/config';
 import type { Logger } from '../lib/log';
 import { tlsPhrase } from '../lib/tlsErrors';
 import { parseInSlices } from './httpIo';
 import type { TlsServer } from './webConfig';
 import type { RefusedReason, WebGuard } from './webSecurity';
 
-export interface Listen {
-  /** Undefined: every interface. */
-  host?: string;
-  port: number;
-}
 
 /** Why serve closed a connection itself. */
 export type DropReason = 'max_connections' | 'evicted' | 'request_deadline' | 'response_deadline' | 'unread_responses';

@@ -142,7 +142,7 @@ async function daemons(apiUrl: string, dir: string): Promise<string[]> {
   const specs: { key: string; label: string; argv: string[]; scrape?: string }[] = [
     { key: 'idle', label: 'idle bare node', argv: [process.execPath, ...flags, '-e', 'setInterval(() => {}, 1000)'] },
     { key: 'schedule', label: "open-notify-exporter schedule --cron '* * * * * *'", argv: [process.execPath, ...flags, BIN, 'schedule', '--api-url', apiUrl, '-o', join(dir, 'daemon.prom'), '--cron', '* * * * * *', '-q'] },
-    { key: 'serve', label: 'open-notify-exporter serve --refresh 1s, scraped every second', argv: [process.execPath, ...flags, BIN, 'serve', '--api-url', apiUrl, '--listen', `127.0.0.1:${servePort}`, '--refresh', '1s', '-q'], scrape: `http://127.0.0.1:${servePort}/metrics` },
+    { key: 'serve', label: 'open-notify-exporter serve --refresh 1s, scraped every second', argv: [process.execPath, ...flags, BIN, 'serve', '--api-url', apiUrl, '--web.listen-address', `127.0.0.1:${servePort}`, '--refresh', '1s', '-q'], scrape: `http://127.0.0.1:${servePort}/metrics` },
   ];
   if (pythonSeedAvailable()) specs.push({ key: 'python', label: 'the Python exporter, every second, scraped every second', argv: [SEED_PYTHON, join(ROOT, 'test', 'bench', 'seed_exporter.py'), apiUrl, String(pyPort), '1'], scrape: `http://127.0.0.1:${pyPort}/metrics` });
   if (spawnSync('prometheus-node-exporter', ['--version'], { stdio: 'ignore' }).status === 0) {
@@ -215,7 +215,7 @@ async function load(url: string): Promise<LoadResult> {
 
 async function serveLoad(apiUrl: string, dir: string): Promise<string[]> {
   const port = await freePort();
-  const serve = spawn(process.execPath, [BIN, 'serve', '--api-url', apiUrl, '--listen', `127.0.0.1:${port}`, '--refresh', '1h', '-q'], { stdio: 'ignore' });
+  const serve = spawn(process.execPath, [BIN, 'serve', '--api-url', apiUrl, '--web.listen-address', `127.0.0.1:${port}`, '--refresh', '1h', '-q'], { stdio: 'ignore' });
   const lines: string[] = [];
   try {
     const url = `http://127.0.0.1:${port}/metrics`;
@@ -305,7 +305,7 @@ async function scaling(api: Awaited<ReturnType<typeof startFakeApi>>, dir: strin
         if (i > 0) once.push(s.wall_ms);
       }
       const port = await freePort();
-      const serve = spawn(process.execPath, [...flags, BIN, 'serve', '--api-url', api.url, '--max-body', '4MiB', '--listen', `127.0.0.1:${port}`, '--refresh', '1s', '--log-format', 'json', '-v'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const serve = spawn(process.execPath, [...flags, BIN, 'serve', '--api-url', api.url, '--max-body', '4MiB', '--web.listen-address', `127.0.0.1:${port}`, '--refresh', '1s', '--log.format', 'json', '-v'], { stdio: ['ignore', 'ignore', 'pipe'] });
       let log = '';
       serve.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
       const scrapes: number[] = [];
@@ -369,7 +369,7 @@ async function flood(apiUrl: string): Promise<string[]> {
   const verdicts: string[] = [];
   for (const [label, flags] of [[schedulerUnitFlags().join(' '), schedulerUnitFlags()], ["V8's defaults", []]] as const) {
     const port = await freePort();
-    const serve = spawn(process.execPath, [...flags, BIN, 'serve', '--api-url', apiUrl, '--listen', `127.0.0.1:${port}`, '--refresh', '1h', '-q'], { stdio: 'ignore' });
+    const serve = spawn(process.execPath, [...flags, BIN, 'serve', '--api-url', apiUrl, '--web.listen-address', `127.0.0.1:${port}`, '--refresh', '1h', '-q'], { stdio: 'ignore' });
     const sockets: import('node:net').Socket[] = [];
     try {
       const url = `http://127.0.0.1:${port}/metrics`;

@@ -21,6 +21,7 @@ if (require.main === module) {
     state: emptyState(),
     now,
     refreshSeconds: 15,
+    telemetryPath: '/metrics',
     version: 'bench',
   };
   const times: number[] = [];

@@ -13,7 +13,7 @@ async function soak(base: string, output: string, cycles: number): Promise<void>
   const memory: Memory = {};
   const deps = {
     now: () => Date.now(),
-    log: createLogger({ format: 'text', level: 'quiet' }, (l) => void process.stderr.write(l)),
+    log: createLogger({ format: 'logfmt', level: 'error' }, (l) => void process.stderr.write(l)),
     version: 'bench',
     nodejs: process.versions.node,
     writeStdout: () => Promise.resolve(),

@@ -67,7 +67,7 @@ export async function lockout(apiUrl: string, dir: string, flags: string[], p: P
   const web = join(dir, 'web-lockout.yml');
   writeFileSync(web, `tls_server_config:\n  cert_file: ${p.serverCert}\n  key_file: ${p.serverKey}\nbasic_auth_users:\n  prom: '${bcrypt().hashSync('s3cret', 10)}'\n`);
   const port = await freePort();
-  const serve = startServe(flags, ['--api-url', apiUrl, '--listen', `127.0.0.1:${port}`, '--refresh', '1h', '--web.config.file', web]);
+  const serve = startServe(flags, ['--api-url', apiUrl, '--web.listen-address', `127.0.0.1:${port}`, '--refresh', '1h', '--web.config.file', web]);
   const open = new Set<net.Socket>();
   let stopping = false;
   try {
@@ -147,7 +147,7 @@ export async function authFlood(apiUrl: string, dir: string, flags: string[]): P
   for (const attackers of [16, 64]) {
     for (const keepAlive of [true, false]) {
       const port = await freePort();
-      const serve = startServe(flags, ['--api-url', apiUrl, '--listen', `127.0.0.1:${port}`, '--refresh', '1h', '--web.config.file', web]);
+      const serve = startServe(flags, ['--api-url', apiUrl, '--web.listen-address', `127.0.0.1:${port}`, '--refresh', '1h', '--web.config.file', web]);
       const agents: http.Agent[] = [];
       try {
         await waitFor('serve', async () => ((await once(port, '/metrics', { auth: 'prom:s3cret' })).status === 200 ? true : undefined), 30_000);
@@ -199,7 +199,7 @@ export async function slowReaders(api: { url: string; set(path: string, reply: u
   const web = join(dir, 'web-slow.yml');
   writeFileSync(web, `tls_server_config:\n  cert_file: ${p.serverCert}\n  key_file: ${p.serverKey}\nbasic_auth_users:\n  prom: '${bcrypt().hashSync('s3cret', 10)}'\n`);
   const port = await freePort();
-  const serve = startServe(flags, ['--api-url', api.url, '--max-body', '4MiB', '--max-people', '45000', '--listen', `127.0.0.1:${port}`, '--refresh', '1h', '--max-connections', '300', '--web.config.file', web]);
+  const serve = startServe(flags, ['--api-url', api.url, '--max-body', '4MiB', '--max-people', '45000', '--web.listen-address', `127.0.0.1:${port}`, '--refresh', '1h', '--max-connections', '300', '--web.config.file', web]);
   const readers: tls.TLSSocket[] = [];
   try {
     const first = await waitFor('serve', async () => {

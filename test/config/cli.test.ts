@@ -23,9 +23,12 @@ describe('usage errors', () => {
     [['--label', '1bad=x'], /option '--label <name=value>' argument '1bad=x' is invalid/],
     [['--label', 'endpoint=x'], /used by the exporter's own series/],
     [['--api-url', 'ftp://example'], /option '--api-url <url>' argument 'ftp:\/\/example' is invalid/],
-    [['--log-format', 'xml'], /option '--log-format <format>' argument 'xml' is invalid/],
+    [['--log.format', 'xml'], /option '--log.format <format>' argument 'xml' is invalid/],
     [['--nope'], /unknown option '--nope'/],
     [['-q', '-v'], /cannot be used with/],
+    [['--log.level', 'verbose'], /option '--log\.level <level>' argument 'verbose' is invalid\. Allowed choices are debug, info, warn, error/],
+    [['-q', '--log.level', 'info'], /option '-q' is a shorthand for '--log\.level': give one of them/],
+    [['--log.format', 'text'], /option '--log\.format <format>' argument 'text' is invalid\. Allowed choices are logfmt, json/],
     // A constant le doubles the histogram's own: node_exporter would drop the whole file.
     [['--label', 'le=x'], /label name "le" is reserved by the exposition format/],
     [['--label', 'quantile=x'], /label name "quantile" is reserved by the exposition format/],
@@ -50,7 +53,7 @@ describe('usage errors', () => {
   it('an option before the command word is refused, exit 2, not silently dropped (before: `--cross-check rules` printed 6 alerts, exit 0)', async () => {
     const cases: [string[], RegExp][] = [
       [['--cross-check', 'rules'], /option '--cross-check' comes before the command 'rules': options go after it \(open-notify-exporter rules --cross-check …\)/],
-      [['--log-format', 'json', 'serve'], /option '--log-format' comes before the command 'serve'/],
+      [['--log.format', 'json', 'serve'], /option '--log.format' comes before the command 'serve'/],
       [['--api-url', 'http://127.0.0.1:1', 'schedule'], /option '--api-url' comes before the command 'schedule'/],
       [['-q', 'push', '--gateway', 'http://127.0.0.1:1'], /option '--quiet' comes before the command 'push'/],
     ];
@@ -96,9 +99,15 @@ describe('usage errors', () => {
     assert.match(path.stderr, /unknown command '\S+open_notify\.prom' \(commands: [^)]*\); to write to that file: open-notify-exporter -o \S+open_notify\.prom/);
   });
 
-  it('with --log-format json a usage error is a JSON log line too (before: plain text under JSON logs)', async () => {
-    for (const args of [['--log-format', 'json', '--timeout', '5x'], ['serve', '--log-format=json', '--listen', 'nope'], ['shedule', '--log-format', 'json']]) {
-      const r = await runCli(args);
+  it('with --log.format json a usage error is a JSON log line too (before: plain text under JSON logs)', async () => {
+    const cases: [string[], Record<string, string>][] = [
+      [['--log.format', 'json', '--timeout', '5x'], {}],
+      [['serve', '--log.format=json', '--web.listen-address', 'nope'], {}],
+      [['shedule', '--log.format', 'json'], {}],
+      [['--timeout', '5x'], { OPEN_NOTIFY_LOG_FORMAT: 'json' }],
+    ];
+    for (const [args, env] of cases) {
+      const r = await runCli(args, { env });
       assert.equal(r.code, 2);
       const line = JSON.parse(r.stderr) as { level: string; msg: string; time: string };
       assert.equal(line.level, 'error');
@@ -141,24 +150,24 @@ describe('usage errors', () => {
       assert.equal(r.stderr, '');
     }
     // And running, not only --help: serve with the one-shot's OPEN_NOTIFY_OUTPUT set empty.
-    const serve = startCli(['serve', '--api-url', api.url, '--listen', '127.0.0.1:0', '--refresh', '1h'], { env: noOutput });
+    const serve = startCli(['serve', '--api-url', api.url, '--web.listen-address', '127.0.0.1:0', '--refresh', '1h'], { env: noOutput });
     t.after(() => void serve.child.kill('SIGKILL'));
     await waitFor('serve to refresh', () => (serve.stderr().includes('msg="refresh finished"') ? true : undefined), 10_000);
     serve.child.kill('SIGTERM');
     assert.equal((await serve.result).code, 0);
     // Its own still count: serve's --timeout is OPEN_NOTIFY_TIMEOUT.
-    const r = await runCli(['serve', '--listen', '127.0.0.1:0'], { env: { OPEN_NOTIFY_TIMEOUT: 'soon' } });
+    const r = await runCli(['serve', '--web.listen-address', '127.0.0.1:0'], { env: { OPEN_NOTIFY_TIMEOUT: 'soon' } });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /value 'soon' from env 'OPEN_NOTIFY_TIMEOUT' is invalid/);
   });
 
   it('healthcheck exits only 0 or 1, a usage error included (Docker reserves 2)', async () => {
-    for (const args of [['healthcheck', '--listen', 'nowhere'], ['healthcheck', '--bogus'], ['healthcheck', 'extra']]) {
+    for (const args of [['healthcheck', '--web.listen-address', 'nowhere'], ['healthcheck', '--bogus'], ['healthcheck', 'extra']]) {
       const r = await runCli(args);
       assert.equal(r.code, 1, args.join(' '));
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     }
-    assert.equal((await runCli(['healthcheck'], { env: { OPEN_NOTIFY_LISTEN: 'nowhere' } })).code, 1);
+    assert.equal((await runCli(['healthcheck'], { env: { OPEN_NOTIFY_WEB_LISTEN_ADDRESS: 'nowhere' } })).code, 1);
     assert.equal((await runCli(['healthcheck', '--help'])).code, 0);
   });
 
@@ -171,10 +180,28 @@ describe('usage errors', () => {
 
   it("serve --process-metrics: a --label the process metrics use is exit 2", async () => {
     for (const name of ['space', 'type', 'kind', 'major']) {
-      const r = await runCli(['serve', '--api-url', api.url, '--listen', '127.0.0.1:0', '--process-metrics', '--label', `${name}=x`]);
+      const r = await runCli(['serve', '--api-url', api.url, '--web.listen-address', '127.0.0.1:0', '--process-metrics', '--label', `${name}=x`]);
       assert.equal(r.code, 2);
       assert.match(r.stderr, new RegExp(`label name "${name}" is used by --process-metrics' own series`));
     }
+  });
+
+  it("the log flags are Prometheus' own: --log.level filters, --log.format logfmt is the text format, -q and -v are shorthands", async () => {
+    const levels = async (args: string[], env: Record<string, string> = {}) => {
+      const r = await runCli(['--api-url', api.url, '-o', '-', '--retries', '0', ...args], { env });
+      return [...new Set([...r.stderr.matchAll(/level=(\w+)/g)].map((m) => m[1]))].sort().join(',');
+    };
+    // A good run logs one info line, and a debug line per HTTP attempt.
+    assert.equal(await levels([]), 'info');
+    assert.equal(await levels(['--log.level', 'warn']), '');
+    assert.equal(await levels(['-q']), '');
+    assert.equal(await levels(['--log.level', 'debug']), 'debug,info');
+    assert.equal(await levels(['-v']), 'debug,info');
+    assert.equal(await levels([], { OPEN_NOTIFY_LOG_LEVEL: 'error' }), '');
+    assert.equal(await levels(['-v'], { OPEN_NOTIFY_LOG_LEVEL: 'error' }), 'debug,info', 'the flag wins over the variable');
+    assert.equal(await levels(['--log.format', 'logfmt']), 'info');
+    const json = await runCli(['--api-url', api.url, '-o', '-', '--retries', '0'], { env: { OPEN_NOTIFY_LOG_FORMAT: 'json' } });
+    assert.ok(json.stderr.trim().split('\n').every((l) => JSON.parse(l) !== null), json.stderr);
   });
 
   it('a bad environment value names the variable', async () => {
@@ -186,7 +213,7 @@ describe('usage errors', () => {
   it('--help lists options, env vars and exit codes; --version prints the version', async () => {
     let r = await runCli(['--help']);
     assert.equal(r.code, 0);
-    for (const s of ['--output', 'OPEN_NOTIFY_OUTPUT', '--api-url', 'OPEN_NOTIFY_API_URL', '--timeout', 'OPEN_NOTIFY_TIMEOUT', '--retries', 'OPEN_NOTIFY_RETRIES', '--max-body', '--label', '--log-format', '--quiet', '--verbose', 'Exit codes:', '  3  the output could not be written']) {
+    for (const s of ['--output', 'OPEN_NOTIFY_OUTPUT', '--api-url', 'OPEN_NOTIFY_API_URL', '--timeout', 'OPEN_NOTIFY_TIMEOUT', '--retries', 'OPEN_NOTIFY_RETRIES', '--max-body', '--label', '--log.format', '--quiet', '--verbose', 'Exit codes:', '  3  the output could not be written']) {
       assert.ok(r.stdout.includes(s), `help lacks ${s}`);
     }
     r = await runCli(['--version']);

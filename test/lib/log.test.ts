@@ -2,9 +2,9 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { createLogger } from '../../src/lib/log';
 
-function line(format: 'text' | 'json', msg: string, fields: Record<string, unknown> = {}): string {
+function line(format: 'logfmt' | 'json', msg: string, fields: Record<string, unknown> = {}): string {
   let out = '';
-  createLogger({ format, level: 'normal' }, (l) => (out += l)).error(msg, fields);
+  createLogger({ format, level: 'info' }, (l) => (out += l)).error(msg, fields);
   return out;
 }
 
@@ -15,7 +15,7 @@ const HOSTILE = ['\u009b31m', '\u0085', '\u202eevil', '\u061c', '\u200e', '\u200
 const RAW = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 describe('log lines', () => {
-  for (const format of ['text', 'json'] as const) {
+  for (const format of ['logfmt', 'json'] as const) {
     it(`${format}: C0, C1 and bidi controls from an API are escaped, the value kept`, () => {
       for (const h of HOSTILE) {
         const out = line(format, `HTTP 503: ${h}`, { astros: `error: ${h}` });
@@ -35,6 +35,6 @@ describe('log lines', () => {
   }
 
   it('plain values stay unquoted in logfmt', () => {
-    assert.match(line('text', 'run finished', { outcome: 'ok' }), / msg="run finished" outcome=ok\n$/);
+    assert.match(line('logfmt', 'run finished', { outcome: 'ok' }), / msg="run finished" outcome=ok\n$/);
   });
 });

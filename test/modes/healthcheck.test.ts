@@ -23,26 +23,26 @@ describe('healthcheck', () => {
 
   it('exit 0 and silent while serve is healthy; exit 1 with the reason when not; exit 1 when nothing listens', async (t) => {
     const port = await freePort();
-    const cli = startCli(['serve', '--api-url', api.url, '--listen', `127.0.0.1:${port}`, '--refresh', '1s', '--retries', '0'], { killAfterMs: 60_000 });
+    const cli = startCli(['serve', '--api-url', api.url, '--web.listen-address', `127.0.0.1:${port}`, '--refresh', '1s', '--retries', '0'], { killAfterMs: 60_000 });
     t.after(() => {
       if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
     });
     await waitFor('the first refresh', async () => ((await getText(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200 ? true : undefined), 10_000);
-    let r = await runCli(['healthcheck', '--listen', `127.0.0.1:${port}`]);
+    let r = await runCli(['healthcheck', '--web.listen-address', `127.0.0.1:${port}`]);
     assert.deepEqual([r.code, r.stdout, r.stderr], [0, '', '']);
     // The same address from the environment, as serve takes it.
-    r = await runCli(['healthcheck'], { env: { OPEN_NOTIFY_LISTEN: `:${port}` } });
+    r = await runCli(['healthcheck'], { env: { OPEN_NOTIFY_WEB_LISTEN_ADDRESS: `:${port}` } });
     assert.equal(r.code, 0, r.stderr);
 
     api.set('/astros.json', FAILURES.unavailable);
     api.set('/iss-now.json', FAILURES.unavailable);
     await waitFor('serve to turn unhealthy', async () => ((await getText(`http://127.0.0.1:${port}/healthz`)).status === 503 ? true : undefined), 10_000);
-    r = await runCli(['healthcheck', '--listen', `127.0.0.1:${port}`]);
+    r = await runCli(['healthcheck', '--web.listen-address', `127.0.0.1:${port}`]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^open-notify-exporter healthcheck: http:\/\/127\.0\.0\.1:\d+\/healthz: HTTP 503: unhealthy: astros: error: HTTP 503/);
     cli.child.kill('SIGTERM');
     await cli.result;
-    r = await runCli(['healthcheck', '--listen', `127.0.0.1:${port}`, '--timeout', '1s']);
+    r = await runCli(['healthcheck', '--web.listen-address', `127.0.0.1:${port}`, '--timeout', '1s']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /healthz: connection refused \(within 1s\)\n$/);
   });

@@ -92,9 +92,9 @@ describe('one-shot run', () => {
     for (const sample of s) assert.deepEqual([sample.labels.site, sample.labels.team], ['lab 1', 'ops'], sample.name);
   });
 
-  it('logs JSON lines with --log-format json, nothing with -q on success', async (t) => {
+  it('logs JSON lines with --log.format json, nothing with -q on success', async (t) => {
     const dir = tempDir(t);
-    let r = await runCli(['--api-url', api.url, '-o', join(dir, 'a.prom'), '--log-format', 'json']);
+    let r = await runCli(['--api-url', api.url, '-o', join(dir, 'a.prom'), '--log.format', 'json']);
     const line = JSON.parse(r.stderr) as Record<string, unknown>;
     assert.equal(line.level, 'info');
     assert.equal(line.outcome, 'ok');
@@ -236,8 +236,8 @@ describe('endpoint failures', () => {
   it('API text in the log: C1 and bidi controls escaped, in text and JSON lines', async (t) => {
     const out = join(tempDir(t), 'o.prom');
     api.set('/astros.json', { kind: 'json', status: 503, body: { message: 'error', reason: 'down\u009b31m\u202eevil' } });
-    for (const format of ['text', 'json']) {
-      const r = await runCli(['--api-url', api.url, '-o', out, '--retries', '0', '--log-format', format]);
+    for (const format of ['logfmt', 'json']) {
+      const r = await runCli(['--api-url', api.url, '-o', out, '--retries', '0', '--log.format', format]);
       assert.equal(r.code, 1);
       assert.doesNotMatch(r.stderr, /[\u0080-\u009f\u202e]/, 'raw control characters reached the log');
       assert.ok(r.stderr.includes('down\\u009b31m\\u202eevil'), r.stderr);

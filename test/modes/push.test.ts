@@ -53,7 +53,7 @@ describe('push', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /msg=pushed .* gateway=http:\/\/admin:\*\*\*@127\.0\.0\.1:\d+/);
     api.set('/metrics/job/open_notify', { kind: 'raw', status: 500, body: 'boom' });
-    for (const extra of [['-q'], ['--log-format', 'json']]) {
+    for (const extra of [['-q'], ['--log.format', 'json']]) {
       r = await runCli(['push', '--api-url', api.url, '--gateway', withAuth(api.url), '--retries', '0', ...extra]);
       assert.equal(r.code, 4);
       assert.match(r.stderr, /cannot push to http:\/\/admin:\*\*\*@127\.0\.0\.1:\d+\/?: HTTP 500: boom/);

@@ -17,11 +17,11 @@ beforeEach(() => {
 });
 
 async function startServe(t: TestContext, args: string[] = []): Promise<{ cli: RunningCli; url: string }> {
-  const cli = startCli(['serve', '--api-url', api.url, '--listen', '127.0.0.1:0', ...args], { killAfterMs: 60_000 });
+  const cli = startCli(['serve', '--api-url', api.url, '--web.listen-address', '127.0.0.1:0', ...args], { killAfterMs: 60_000 });
   t.after(() => {
     if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
   });
-  const port = await waitFor('serve to listen', () => /msg="serving \/metrics" listen=127\.0\.0\.1:(\d+)/.exec(cli.stderr())?.[1], 10_000);
+  const port = await waitFor('serve to listen', () => /msg="serving metrics" listen=127\.0\.0\.1:(\d+)/.exec(cli.stderr())?.[1], 10_000);
   const url = `http://127.0.0.1:${port}`;
   await waitFor('the first refresh', async () => ((await getText(`${url}/metrics`)).status === 200 ? true : undefined), 10_000);
   return { cli, url };
@@ -124,6 +124,24 @@ describe('serve', () => {
     assert.equal((await cli.result).code, 0);
   });
 
+  it('--web.telemetry-path (or OPEN_NOTIFY_WEB_TELEMETRY_PATH) moves /metrics, and the page links it; serve\'s own paths are refused', async (t) => {
+    const cli = startCli(['serve', '--api-url', api.url, '--web.listen-address', '127.0.0.1:0', '--refresh', '1h'], { env: { OPEN_NOTIFY_WEB_TELEMETRY_PATH: '/probe/metrics' }, killAfterMs: 60_000 });
+    t.after(() => cli.child.kill('SIGKILL'));
+    const port = await waitFor('serve to listen', () => /msg="serving metrics" listen=127\.0\.0\.1:(\d+) path=\/probe\/metrics/.exec(cli.stderr())?.[1], 10_000);
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor('the first refresh', async () => ((await getText(`${url}/probe/metrics`)).status === 200 ? true : undefined), 10_000);
+    assert.ok(parse((await getText(`${url}/probe/metrics`)).body).some((x) => x.name === 'open_notify_people_in_space'));
+    assert.equal((await getText(`${url}/metrics`)).status, 404);
+    assert.match((await getText(`${url}/`)).body, /<a href="\/probe\/metrics">\/probe\/metrics<\/a>/);
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.result).code, 0);
+    for (const [path, why] of [['/healthz', /\/healthz is one of serve's own paths/], ['metrics', /expected a path starting with \//], ['/a b', /without spaces/]] as const) {
+      const r = await runCli(['serve', '--web.telemetry-path', path]);
+      assert.equal(r.code, 2, path);
+      assert.match(r.stderr, why);
+    }
+  });
+
   it('slow or abusive clients: an 8 KiB header cap, and a client that never finishes its headers is cut off', async (t) => {
     const { cli, url } = await startServe(t, ['--refresh', '1h']);
     const net = await import('node:net');
@@ -198,17 +216,17 @@ describe('serve', () => {
   it('port in use or a bad listen address: one line, exit 2', async (t) => {
     const { url } = await startServe(t, ['--refresh', '1h']);
     const taken = url.replace('http://', '');
-    let r = await runCli(['serve', '--api-url', api.url, '--listen', taken]);
+    let r = await runCli(['serve', '--api-url', api.url, '--web.listen-address', taken]);
     assert.equal(r.code, 2);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`cannot listen on ${taken.replace(/\./g, '\\.')}: address already in use`));
-    r = await runCli(['serve', '--listen', 'nowhere']);
+    r = await runCli(['serve', '--web.listen-address', 'nowhere']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /option '--listen <\[host\]:port>' argument 'nowhere' is invalid/);
-    r = await runCli(['serve', '--listen', ':70000']);
+    assert.match(r.stderr, /option '--web.listen-address <\[host\]:port>' argument 'nowhere' is invalid/);
+    r = await runCli(['serve', '--web.listen-address', ':70000']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /port 70000 is out of range/);
-    r = await runCli(['serve', '--listen', '192.0.2.1:8899']);
+    r = await runCli(['serve', '--web.listen-address', '192.0.2.1:8899']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /cannot listen on 192\.0\.2\.1:8899: address not available on this host/);
   });
@@ -264,7 +282,7 @@ describe('serve: connection limits', () => {
   });
 
   it('--max-connections (or OPEN_NOTIFY_MAX_CONNECTIONS): at the cap a new connection makes room by closing an idle one, and is served', async (t) => {
-    const cli = startCli(['serve', '--api-url', api.url, '--listen', '127.0.0.1:0', '--refresh', '1h'], { env: { OPEN_NOTIFY_MAX_CONNECTIONS: '3' }, killAfterMs: 60_000 });
+    const cli = startCli(['serve', '--api-url', api.url, '--web.listen-address', '127.0.0.1:0', '--refresh', '1h'], { env: { OPEN_NOTIFY_MAX_CONNECTIONS: '3' }, killAfterMs: 60_000 });
     t.after(() => void cli.child.kill('SIGKILL'));
     const port = Number(await waitFor('serve to listen', () => /listen=127\.0\.0\.1:(\d+)/.exec(cli.stderr())?.[1], 10_000));
     await waitFor('the first refresh', () => (cli.stderr().includes('msg="refresh finished"') ? true : undefined), 10_000);
@@ -316,7 +334,7 @@ describe('serve: a very large answer', () => {
     const people = Array.from({ length: 1000 }, (_, i) => ({ name: `P${i}`, craft: 'ISS' }));
     api.set('/astros.json', { kind: 'raw', body: JSON.stringify(astrosBody(people)), headers: { 'content-type': 'application/json' } });
     const port = await freePort();
-    const cli = startCli(['serve', '--api-url', api.url, '--listen', `127.0.0.1:${port}`, '--refresh', '1h'], { env: { OPEN_NOTIFY_MAX_PEOPLE: '1000' }, killAfterMs: 60_000 });
+    const cli = startCli(['serve', '--api-url', api.url, '--web.listen-address', `127.0.0.1:${port}`, '--refresh', '1h'], { env: { OPEN_NOTIFY_MAX_PEOPLE: '1000' }, killAfterMs: 60_000 });
     t.after(() => void cli.child.kill('SIGKILL'));
     await waitFor('the first refresh', () => (cli.stderr().includes('msg="refresh finished"') ? true : undefined), 10_000);
     const url = `http://127.0.0.1:${port}`;

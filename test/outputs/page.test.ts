@@ -18,6 +18,7 @@ function input(outcomes: Record<string, Outcome<unknown>>): PageInput {
     state: { ...emptyState(), lastSuccess: { astros: NOW - 60, iss_now: NOW } },
     now: NOW,
     refreshSeconds: 15,
+    telemetryPath: '/metrics',
     version: '0.1.0',
   };
 }

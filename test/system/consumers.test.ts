@@ -170,7 +170,7 @@ describe('two exporters on one Prometheus, each with its own rules file', () => 
     t.after(() => down.close());
     down.set('/astros.json', FAILURES.unavailable);
     down.set('/iss-now.json', FAILURES.unavailable);
-    const serve = startCli(['serve', '--api-url', down.url, '--listen', '127.0.0.1:0', '--refresh', '1s', '--retries', '0'], { killAfterMs: 120_000 });
+    const serve = startCli(['serve', '--api-url', down.url, '--web.listen-address', '127.0.0.1:0', '--refresh', '1s', '--retries', '0'], { killAfterMs: 120_000 });
     t.after(() => void serve.child.kill('SIGKILL'));
     const servePort = await waitFor('serve to listen', () => /listen=127\.0\.0\.1:(\d+)/.exec(serve.stderr())?.[1], 10_000);
     const files: Record<string, string> = {};
@@ -230,7 +230,7 @@ describe('the dashboard against a real Prometheus', () => {
     const ne = await nodeExporter(t, textDir);
     if (!ne) return;
     // serve, refreshed every second.
-    const serve = startCli(['serve', ...cross, '--listen', '127.0.0.1:0', '--refresh', '1s'], { env, killAfterMs: 120_000 });
+    const serve = startCli(['serve', ...cross, '--web.listen-address', '127.0.0.1:0', '--refresh', '1s'], { env, killAfterMs: 120_000 });
     t.after(() => {
       if (serve.child.exitCode === null) serve.child.kill('SIGKILL');
     });

@@ -45,12 +45,12 @@ function started(t: TestContext, args: string[]): RunningCli {
 const INSPECTOR_PORT = 9229;
 
 describe('SIGUSR1 opens no inspector', () => {
-  const common = () => ['--api-url', api.url, '--log-format', 'json'];
+  const common = () => ['--api-url', api.url, '--log.format', 'json'];
   const modes: [string, (dir: string) => string[], RegExp][] = [
     // The one-shot is held on an API that never answers, so it is alive to be signalled.
     ['a one-shot run', (dir) => ['-o', join(dir, 'o.prom'), '--timeout', '3s', '--retries', '0', ...common()], /./],
     ['schedule', (dir) => ['schedule', '-o', join(dir, 'o.prom'), '--cron', '0 0 1 1 *', '--no-run-on-start', ...common()], /"msg":"scheduler started"/],
-    ['serve', () => ['serve', '--listen', '127.0.0.1:0', '--refresh', '1h', ...common()], /"msg":"serving \/metrics"/],
+    ['serve', () => ['serve', '--web.listen-address', '127.0.0.1:0', '--refresh', '1h', ...common()], /"msg":"serving metrics"/],
   ];
   for (const [name, args, ready] of modes) {
     it(`${name}: one JSON log line, nothing listens on ${INSPECTOR_PORT}, the mode goes on`, async (t) => {
@@ -90,7 +90,7 @@ describe('a stop does not wait on a hanging API', () => {
       const args =
         mode === 'schedule'
           ? ['schedule', '--api-url', api.url, '-o', out, '--cron', '* * * * * *', '--timeout', '5s', '--retries', '2']
-          : ['serve', '--api-url', api.url, '--listen', '127.0.0.1:0', '--refresh', '1s', '--timeout', '5s', '--retries', '2'];
+          : ['serve', '--api-url', api.url, '--web.listen-address', '127.0.0.1:0', '--refresh', '1s', '--timeout', '5s', '--retries', '2'];
       const cli = started(t, args);
       // A first complete run, then an API that never answers.
       if (mode === 'schedule') await waitFor('the first file', () => (/msg="run finished"/.test(cli.stderr()) ? true : undefined), 10_000);

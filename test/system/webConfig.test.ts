@@ -102,9 +102,9 @@ describe('serve --web.config.file', () => {
       req.on('timeout', () => req.destroy(new Error('timeout')));
     });
     assert.doesNotMatch(plain, /open_notify/);
-    const hc = await runCli(['healthcheck', '--listen', `127.0.0.1:${port}`, '--web.config.file', web]);
+    const hc = await runCli(['healthcheck', '--web.listen-address', `127.0.0.1:${port}`, '--web.config.file', web]);
     assert.deepEqual([hc.code, hc.stderr], [0, '']);
-    assert.equal((await runCli(['healthcheck', '--listen', `127.0.0.1:${port}`])).code, 1, 'plain HTTP healthcheck against TLS: unhealthy');
+    assert.equal((await runCli(['healthcheck', '--web.listen-address', `127.0.0.1:${port}`])).code, 1, 'plain HTTP healthcheck against TLS: unhealthy');
     cli.child.kill('SIGTERM');
     assert.equal((await cli.result).code, 0);
   });
@@ -122,7 +122,7 @@ describe('serve --web.config.file', () => {
       const r = await get(url, o);
       assert.ok('error' in r, `got in: ${JSON.stringify(r).slice(0, 200)}`);
     }
-    assert.equal((await runCli(['healthcheck', '--listen', `127.0.0.1:${port}`, '--web.config.file', web])).code, 0);
+    assert.equal((await runCli(['healthcheck', '--web.listen-address', `127.0.0.1:${port}`, '--web.config.file', web])).code, 0);
     cli.child.kill('SIGTERM');
     assert.equal((await cli.result).code, 0);
   });
@@ -199,7 +199,7 @@ describe('serve --web.config.file', () => {
     }
     // And a file node_exporter refuses, we refuse too.
     writeFileSync(join(p.dir, 'bad.yml'), 'basic_auth_users:\n  prom: s3cret\n');
-    const r = await runCli(['serve', '--listen', '127.0.0.1:0', '--web.config.file', join(p.dir, 'bad.yml')]);
+    const r = await runCli(['serve', '--web.listen-address', '127.0.0.1:0', '--web.config.file', join(p.dir, 'bad.yml')]);
     assert.equal(r.code, 2);
   });
 

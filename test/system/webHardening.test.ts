@@ -213,11 +213,11 @@ describe('serve --web.config.file: the TLS settings as exporter-toolkit means th
     issue(openssl, p.dir, 'srvonly', 'localhost', 'IP:127.0.0.1', 'ca', 'extendedKeyUsage=serverAuth\n');
     writeFileSync(join(p.dir, 'web.yml'), `tls_server_config:\n  cert_file: srvonly.pem\n  key_file: srvonly.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.pem\n`);
     const { port } = await serveWeb(t, api.url, join(p.dir, 'web.yml'));
-    const bad = await runCli(['healthcheck', '--listen', `127.0.0.1:${port}`, '--web.config.file', join(p.dir, 'web.yml')]);
+    const bad = await runCli(['healthcheck', '--web.listen-address', `127.0.0.1:${port}`, '--web.config.file', join(p.dir, 'web.yml')]);
     assert.equal(bad.code, 1);
     assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
     assert.match(bad.stderr, /give --tls\.cert-file and --tls\.key-file/);
-    const good = await runCli(['healthcheck', '--listen', `127.0.0.1:${port}`, '--web.config.file', join(p.dir, 'web.yml'), '--tls.cert-file', p.clientCert, '--tls.key-file', p.clientKey]);
+    const good = await runCli(['healthcheck', '--web.listen-address', `127.0.0.1:${port}`, '--web.config.file', join(p.dir, 'web.yml'), '--tls.cert-file', p.clientCert, '--tls.key-file', p.clientKey]);
     assert.deepEqual([good.code, good.stderr], [0, '']);
   });
 });
@@ -225,7 +225,7 @@ describe('serve --web.config.file: the TLS settings as exporter-toolkit means th
 describe('serve --web.config.file: hostile files', () => {
   const startFails = async (web: string, why: RegExp) => {
     const t0 = performance.now();
-    const r = await runCli(['serve', '--listen', '127.0.0.1:0', '--web.config.file', web, '--api-url', 'http://127.0.0.1:9'], { killAfterMs: 10_000 });
+    const r = await runCli(['serve', '--web.listen-address', '127.0.0.1:0', '--web.config.file', web, '--api-url', 'http://127.0.0.1:9'], { killAfterMs: 10_000 });
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(logfmt(r.stderr).msg, why);
@@ -259,7 +259,7 @@ describe('serve --web.config.file: hostile files', () => {
     await startFails(join(p.dir, 'big.yml'), /\(file\): it is larger than 1 MiB/);
     await startFails(join(p.dir, 'fifo.pem'), /\(file\): it is a FIFO \(named pipe\), not a regular file/);
     // healthcheck too: within its own timeout, exit 1.
-    const hc = await runCli(['healthcheck', '--listen', '127.0.0.1:1', '--web.config.file', join(p.dir, 'fifo.yml')], { killAfterMs: 10_000 });
+    const hc = await runCli(['healthcheck', '--web.listen-address', '127.0.0.1:1', '--web.config.file', join(p.dir, 'fifo.yml')], { killAfterMs: 10_000 });
     assert.equal(hc.code, 1);
     assert.match(hc.stderr, /FIFO/);
   });
@@ -307,7 +307,7 @@ describe('serve --web.config.file: hostile files', () => {
       if (i === 0) assert.match(r.raw, /\r\nX-XSS-Protection: 1\r\n/i);
     }
     assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
-    const plain = await runCli(['healthcheck', '--listen', '127.0.0.1:1'], { env: { OPEN_NOTIFY_WEB_CONFIG_FILE: '' } });
+    const plain = await runCli(['healthcheck', '--web.listen-address', '127.0.0.1:1'], { env: { OPEN_NOTIFY_WEB_CONFIG_FILE: '' } });
     assert.doesNotMatch(plain.stderr, /not a regular file|web config/);
   });
 

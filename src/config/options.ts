@@ -1,0 +1,205 @@
+// The options more than one command takes, and the parsers behind them. Each
+// parser throws an Error saying what is accepted; arg() adds the option's name.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { CollectConfig, Listen, LogConfig, Trigger } from './config';
+import { ExitCode, defaults } from './config';
+import { LOG_LEVELS } from '../lib/log';
+import { OWN_LABELS } from '../contract/metrics';
+import { parseBytes, parseCount, parseCron, parseDuration, parseLabel } from './units';
+
+/** Wraps a unit parser so commander reports "option '--x' argument 'y' is invalid. <why>". */
+export function arg<T>(parse: (text: string) => T): (value: string) => T {
+  return (value: string) => {
+    try {
+      return parse(value);
+    } catch (err) {
+      throw new InvalidArgumentError(`${(err as Error).message}.`);
+    }
+  };
+}
+
+/** An absolute http(s) URL; a query or fragment only where `withFragment` (a runbook base, whose fragment the alert's replaces). */
+export function parseHttpUrl(text: string, withFragment = false): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error('expected an absolute http:// or https:// URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('expected an http:// or https:// URL');
+  if (!withFragment && (url.search || url.hash)) throw new Error('the URL must not have a query or fragment');
+  return text;
+}
+
+function parseOutput(text: string): string {
+  if (text.trim() === '') throw new Error('expected a file path or - for standard output');
+  // `-o dir/` names a directory; writing a file called `dir` instead would surprise.
+  if (text.endsWith('/')) throw new Error('expected a file path, not a directory (it ends in /)');
+  return text;
+}
+
+/** `[host]:port`: `:8899`, `127.0.0.1:8899`, `[::1]:8899`, `localhost:8899`. */
+export function parseListen(text: string): Listen {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  if (!m) throw new Error('expected [host]:port, e.g. :8899 or 127.0.0.1:8899');
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`port ${port} is out of range`);
+  const host = m[1] ?? (m[2] || undefined);
+  return host === undefined ? { port } : { host, port };
+}
+
+/** A duration (`15s`, at least 1s) or a node-cron expression. */
+export function parseRefresh(text: string): Trigger {
+  if (/^\d/.test(text.trim())) {
+    const ms = parseDuration(text);
+    if (ms < 1000) throw new Error('refresh must be at least 1s');
+    return { everyMs: ms };
+  }
+  return { cron: parseCron(text) };
+}
+
+/** `job="node"`, `job='node',env=~"prod|lab"`: PromQL label matchers, written back in canonical form. */
+function parseSelector(text: string): string {
+  // Loaded by rules and dashboard only: the parser stays out of a one-shot's start.
+  const promql = require('../contract/promql') as typeof import('../contract/promql');
+  return promql.formatMatchers(promql.parseSelector(text));
+}
+
+function parseTextfileName(v: string): string {
+  if (!v.endsWith('.prom') || v === '.prom' || v.includes('/')) throw new Error('expected a file name ending in .prom, without a directory');
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(v)) throw new Error('the file name has a control character (a newline, a tab, …)');
+  return v;
+}
+
+export const listenOption = (description: string) =>
+  new Option('--web.listen-address <[host]:port>', description).env('OPEN_NOTIFY_WEB_LISTEN_ADDRESS').default(parseListen(':8899'), ':8899').argParser(arg(parseListen));
+
+export const webConfigOption = (description: string) => new Option('--web.config.file <path>', description).env('OPEN_NOTIFY_WEB_CONFIG_FILE');
+
+/** --selector, for rules and dashboard alike: PromQL label matchers (README's grammar). */
+export const selectorOption = () =>
+  new Option('--selector <matchers>', 'label matchers added to every selector of every query, e.g. job="node"').default('', 'none').argParser(arg(parseSelector));
+
+export const textfileNameOption = (def: string) =>
+  new Option('--textfile-name <name>', 'file name of the output in the textfile directory').default(def).argParser(arg(parseTextfileName));
+
+export const outputOption = (description: string, def: string) => new Option('-o, --output <file>', description).default(def).argParser(arg(parseOutput));
+
+/** The one-shot's and schedule's -o: a .prom file, and its variable. */
+export const metricsOutputOption = (stdout: boolean) =>
+  outputOption(stdout ? 'where to write the metrics (- for standard output)' : 'where to write the metrics', defaults.output).env('OPEN_NOTIFY_OUTPUT');
+
+const CROSS_CHECK_ENV = 'OPEN_NOTIFY_CROSS_CHECK';
+
+export const crossCheckOption = (what: string) => new Option('--cross-check', `${what} (env: ${CROSS_CHECK_ENV}=1|true)`);
+
+export interface CrossCheckOpt {
+  crossCheck?: boolean;
+}
+
+/**
+ * --cross-check, else its variable. Not commander's .env(): for a flag it
+ * counts any value as on, and OPEN_NOTIFY_CROSS_CHECK=0 must mean off.
+ */
+export function crossCheckOn(o: CrossCheckOpt, cmd: Command): boolean {
+  if (o.crossCheck) return true;
+  const v = process.env[CROSS_CHECK_ENV];
+  if (v === undefined || v === '' || v === '0' || v.toLowerCase() === 'false') return false;
+  if (v === '1' || v.toLowerCase() === 'true') return true;
+  return refuse(cmd, `option '--cross-check' value '${v}' from env '${CROSS_CHECK_ENV}' is invalid. expected 1, true, 0 or false.`);
+}
+
+/** A usage error: one line, exit 2. */
+export function refuse(cmd: Command, text: string): never {
+  cmd.error(`error: ${text}`, { exitCode: ExitCode.usage, code: 'open-notify-exporter.usage' });
+  throw new Error('unreachable');
+}
+
+/** Why a constant label may not use a name: ours, or one Prometheus sets itself. */
+const LABEL_RESERVED: Record<string, string> = {
+  ...Object.fromEntries(OWN_LABELS.map((n) => [n, "is used by the exporter's own series"])),
+  job: 'is set by Prometheus from the scrape target (a constant one arrives renamed exported_job unless honor_labels)',
+  instance: 'is set by Prometheus from the scrape target (a constant one arrives renamed exported_instance unless honor_labels)',
+};
+
+export const labelOption = (flags: string, description: string, reserved: Record<string, string> = LABEL_RESERVED, allowEmpty = false) =>
+  new Option(flags, description)
+    .default([] as [string, string][], 'none')
+    .argParser((value: string, previous: [string, string][]) => {
+      const pair = arg((v) => parseLabel(v, reserved, allowEmpty))(value);
+      // Last-wins would silently drop one of two values the operator typed.
+      if (previous.some(([name]) => name === pair[0])) throw new InvalidArgumentError(`label "${pair[0]}" is given more than once.`);
+      return [...previous, pair];
+    });
+
+export interface CollectOpts extends CrossCheckOpt {
+  apiUrl: string;
+  wheretheissUrl: string;
+  crewUrl: string;
+  timeout: number;
+  retries: number;
+  maxBody: number;
+  maxPeople: number;
+  label: [string, string][];
+  'log.level': LogConfig['level'];
+  'log.format': LogConfig['format'];
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/** The options every mode that fetches shares: where the API is, how to fetch, labels, logging. */
+export function addCollectOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--api-url <url>', 'base URL of the Open Notify API').env('OPEN_NOTIFY_API_URL').default(defaults.apiUrl).argParser(arg(parseHttpUrl)))
+    .addOption(
+      new Option('--timeout <duration>', 'deadline for one request, body included (500ms, 5s, 1m)')
+        .env('OPEN_NOTIFY_TIMEOUT')
+        .default(parseDuration(defaults.timeout), defaults.timeout)
+        .argParser(arg(parseDuration)),
+    )
+    .addOption(
+      new Option('--retries <n>', 'extra attempts after a network error, timeout, 5xx or 429 (0-10)')
+        .env('OPEN_NOTIFY_RETRIES')
+        .default(Number(defaults.retries), defaults.retries)
+        .argParser(arg((v) => parseCount(v, 0, 10))),
+    )
+    .addOption(
+      new Option('--max-body <bytes>', 'largest response body accepted (65536, 512KiB, 1MiB; kB, MB are 1000s)')
+        .default(parseBytes(defaults.maxBody), defaults.maxBody)
+        .argParser(arg(parseBytes)),
+    )
+    .addOption(
+      new Option('--max-people <n>', 'longest list of people accepted; a longer answer fails the endpoint (1-1000000)')
+        .env('OPEN_NOTIFY_MAX_PEOPLE')
+        .default(Number(defaults.maxPeople), defaults.maxPeople)
+        .argParser(arg((v) => parseCount(v, 1, 1_000_000))),
+    )
+    .addOption(crossCheckOption('also ask wheretheiss.at and an independent crew list, and export how far Open Notify is off'))
+    .addOption(new Option('--wheretheiss-url <url>', 'base URL of wheretheiss.at, with --cross-check').env('OPEN_NOTIFY_WHERETHEISS_URL').default(defaults.wheretheissUrl).argParser(arg(parseHttpUrl)))
+    .addOption(
+      new Option('--crew-url <url>', 'URL of the people-in-space JSON to check astros.json against, with --cross-check')
+        .env('OPEN_NOTIFY_CREW_URL')
+        .default(defaults.crewUrl, 'the people-in-space.json of corquaid/international-space-station-APIs')
+        .argParser(arg(parseHttpUrl)),
+    )
+    .addOption(labelOption('--label <name=value>', 'constant label added to every series (repeatable; not job or instance)'))
+    .addOption(new Option('--log.level <level>', 'least severe level logged on stderr').choices(LOG_LEVELS).env('OPEN_NOTIFY_LOG_LEVEL').default('info'))
+    .addOption(new Option('--log.format <format>', 'log line format on stderr').choices(['logfmt', 'json']).env('OPEN_NOTIFY_LOG_FORMAT').default('logfmt'))
+    .addOption(new Option('-q, --quiet', 'short for --log.level error').conflicts('verbose'))
+    .addOption(new Option('-v, --verbose', 'short for --log.level debug (every HTTP attempt too)'));
+}
+
+export function toCollect(o: CollectOpts, cmd: Command): { collect: CollectConfig; log: LogConfig } {
+  if ((o.quiet || o.verbose) && cmd.getOptionValueSource('log.level') === 'cli') {
+    refuse(cmd, `option '${o.quiet ? '-q' : '-v'}' is a shorthand for '--log.level': give one of them.`);
+  }
+  const crossCheck = crossCheckOn(o, cmd) ? { wheretheissUrl: o.wheretheissUrl, crewUrl: o.crewUrl } : undefined;
+  return {
+    collect: {
+      fetch: { apiUrl: o.apiUrl, timeoutMs: o.timeout, retries: o.retries, maxBodyBytes: o.maxBody, maxPeople: o.maxPeople, ...(crossCheck ? { crossCheck } : {}) },
+      labels: Object.fromEntries(o.label),
+    },
+    log: { format: o['log.format'], level: o.quiet ? 'error' : o.verbose ? 'debug' : o['log.level'] },
+  };
+}
