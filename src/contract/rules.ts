@@ -33,8 +33,8 @@ export const RULE_DEFAULTS = {
   frozenAfter: '10m',
   fileStaleAfter: '5m',
   textfileName: 'open_notify.prom',
-  // README's runbook, at the package's homepage (package.json's, without #readme: a test keeps them one).
-  runbookUrl: 'https://github.com/open-notify-exporter/open-notify-exporter',
+  // docs/runbook.md at the package's homepage (package.json's, without #readme: a test keeps them one).
+  runbookUrl: 'https://github.com/open-notify-exporter/open-notify-exporter/blob/main/docs/runbook.md',
   maxPositionError: '50km',
   peopleWrongFor: '6h',
 } as const;
@@ -81,10 +81,20 @@ export function alertRules(cfg: RulesConfig): AlertRule[] {
     return all.length > 0 ? `${name}{${all.join(',')}}` : name;
   };
   const scope = cfg.selector ? templateLiteral(` ({${cfg.selector}})`) : '';
+  /**
+   * One cause, one alert: what follows from a cause is silenced in the rule
+   * itself, so no Alertmanager inhibition is needed. The exporter stopped
+   * (the file ages) is the cause of everything its last file still says; at
+   * half of --file-stale-after, so the consequence goes before the cause fires.
+   */
+  const fileStale = `${m('node_textfile_mtime_seconds', file)} < time() - ${s(cfg.fileStaleAfterMs / 2)}`;
+  const running = ` unless on(job, instance) (${fileStale})`;
+  // Frozen is the API's timestamp old when we fetched it, not old now: a file nobody rewrites does not freeze the API.
+  const frozen = `${m(METRICS.lastSuccess.name, 'endpoint="iss_now"')} - ignoring(endpoint) ${m(METRICS.issTimestamp.name)} > ${s(cfg.frozenAfterMs)}`;
   const rules: Omit<AlertRule, 'runbookUrl'>[] = [
     {
       alert: 'OpenNotifyEndpointDown',
-      expr: `${m(METRICS.up.name)} == 0`,
+      expr: `${m(METRICS.up.name)} == 0${running}`,
       for: promDuration(cfg.downForMs),
       severity: 'warning',
       summary: 'Open Notify endpoint {{ $labels.endpoint }} is failing on {{ $labels.instance }}',
@@ -92,7 +102,8 @@ export function alertRules(cfg: RulesConfig): AlertRule[] {
     },
     {
       alert: 'OpenNotifyDataStale',
-      expr: `time() - ${m(METRICS.lastSuccess.name)} > ${s(cfg.staleAfterMs)}`,
+      // An endpoint reporting down is EndpointDown's.
+      expr: `time() - ${m(METRICS.lastSuccess.name)} > ${s(cfg.staleAfterMs)} unless on(job, instance, endpoint) ${m(METRICS.up.name)} == 0${running}`,
       for: '0m',
       severity: 'warning',
       summary: `No valid data from Open Notify endpoint {{ $labels.endpoint }} on {{ $labels.instance }} for over ${promDuration(cfg.staleAfterMs)}`,
@@ -100,7 +111,7 @@ export function alertRules(cfg: RulesConfig): AlertRule[] {
     },
     {
       alert: 'OpenNotifyIssPositionFrozen',
-      expr: `time() - ${m(METRICS.issTimestamp.name)} > ${s(cfg.frozenAfterMs)}`,
+      expr: frozen,
       for: '1m',
       severity: 'warning',
       summary: 'Open Notify serves {{ $labels.instance }} an ISS position that is not moving',
@@ -116,7 +127,8 @@ export function alertRules(cfg: RulesConfig): AlertRule[] {
     },
     {
       alert: 'OpenNotifyTextfileMissing',
-      expr: `absent(${m(METRICS.lastRun.name)})`,
+      // A file node_exporter cannot parse is dropped whole: that is TextfileScrapeError's.
+      expr: `absent(${m(METRICS.lastRun.name)}) unless on() ${m('node_textfile_scrape_error')} == 1`,
       for: '10m',
       severity: 'warning',
       // absent() has no instance to name: the selector says which targets were looked for.
@@ -131,19 +143,20 @@ export function alertRules(cfg: RulesConfig): AlertRule[] {
       summary: "node_exporter's textfile collector on {{ $labels.instance }} reports an error",
       description: 'node_exporter could not read or parse a *.prom file in its textfile directory (this one or another); such a file is dropped whole. node_exporter logs which file.',
     },
-    ...(cfg.crossCheck ? crossCheckRules(cfg.crossCheck, m) : []),
+    ...(cfg.crossCheck ? crossCheckRules(cfg.crossCheck, m, frozen) : []),
   ];
   const base = cfg.runbookUrl.replace(/#.*$/, '');
   return rules.map((r) => ({ ...r, runbookUrl: `${base}#${githubAnchor(r.alert)}` }));
 }
 
 /** Whether Open Notify's data agrees with the independent sources (only with --cross-check). */
-function crossCheckRules(c: NonNullable<RulesConfig['crossCheck']>, m: (name: string) => string): Omit<AlertRule, 'runbookUrl'>[] {
+function crossCheckRules(c: NonNullable<RulesConfig['crossCheck']>, m: (name: string) => string, frozen: string): Omit<AlertRule, 'runbookUrl'>[] {
   const km = c.maxPositionErrorMeters / 1000;
   return [
     {
       alert: 'OpenNotifyIssPositionWrong',
-      expr: `${m(METRICS.positionError.name)} > ${c.maxPositionErrorMeters}`,
+      // A frozen position is IssPositionFrozen's.
+      expr: `${m(METRICS.positionError.name)} > ${c.maxPositionErrorMeters} unless on(job, instance) ${frozen}`,
       for: '10m',
       // The upstream's orbit data is stale: nothing here can fix it.
       severity: 'info',

@@ -149,7 +149,7 @@ describe('--textfile-name', () => {
           '            exp_annotations:',
           `              summary: ${yamlSingle(`${name} on h:9100 has not been rewritten for over 5m`)}`,
           "              description: 'The exporter has stopped running (cron entry or systemd timer disabled, or every run failing to write: see exit code 3 in its log). The file was last written 7m 0s ago.'",
-          "              runbook_url: 'https://github.com/open-notify-exporter/open-notify-exporter#opennotifytextfilestale'",
+          "              runbook_url: 'https://github.com/open-notify-exporter/open-notify-exporter/blob/main/docs/runbook.md#opennotifytextfilestale'",
           '',
         ].join('\n'),
       );

@@ -1,0 +1,76 @@
+// README is the operator's page: at most 25,000 characters, a table of
+// contents, every link into docs/ landing on a heading, and its worked
+// TLS + basic-auth example run as written (paths and port aside).
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { githubAnchor } from '../../src/contract/rules';
+import { requireBinary, ROOT, startCli, tempDir, useFakeApi } from '../support/helpers';
+import { freePort, waitFor } from '../support/peers';
+
+const README = join(ROOT, 'README.md');
+const DOCS = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join(ROOT, 'docs', f));
+
+function anchors(file: string): Set<string> {
+  const text = readFileSync(file, 'utf8').replace(/```[\s\S]*?```/g, '');
+  return new Set([...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) => githubAnchor(m[1].replace(/`/g, ''))));
+}
+
+const fake = useFakeApi();
+
+describe('README and docs/', () => {
+  it("README: at most 25,000 characters, a table of contents linking every section, in the operator's order", () => {
+    const text = readFileSync(README, 'utf8');
+    assert.ok(text.length <= 25_000, `${text.length} characters`);
+    const sections = [...text.replace(/```[\s\S]*?```/g, '').matchAll(/^## (.+)$/gm)].map((m) => githubAnchor(m[1].replace(/`/g, '')));
+    const contents = /^\*\*Contents:\*\* (.*)$/m.exec(text)?.[1] ?? '';
+    const listed = [...contents.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]);
+    assert.deepEqual(listed, sections.filter((s) => s !== 'license'));
+    const order = ['install', 'run-once', 'node_exporter-and-prometheus', 'systemd-timer-or-scheduler', 'serve', 'push', 'metrics', 'alerts-and-dashboard', 'exit-codes-and-signals'];
+    assert.deepEqual(sections.filter((s) => order.includes(s)), order);
+  });
+
+  it('every relative link in README and docs/ names a file that exists, and a heading that exists in it', () => {
+    for (const file of [README, ...DOCS]) {
+      const text = readFileSync(file, 'utf8').replace(/```[\s\S]*?```/g, '');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue;
+        const [path, anchor] = target.split('#');
+        const dest = path ? resolve(dirname(file), path) : file;
+        assert.ok(existsSync(dest), `${file}: ${target} does not exist`);
+        if (anchor) assert.ok(anchors(dest).has(anchor), `${file}: ${target}: no such heading`);
+      }
+    }
+  });
+
+  it("the worked TLS + basic-auth example runs as written: openssl, htpasswd, the web config, serve, curl", async (t) => {
+    if (!requireBinary(t, 'openssl', 'openssl') || !requireBinary(t, 'htpasswd', 'apache2-utils') || !requireBinary(t, 'curl', 'curl')) return;
+    const block = /```sh\n(mkdir -p \/etc\/open-notify-exporter[\s\S]*?)```/.exec(readFileSync(README, 'utf8'))?.[1];
+    assert.ok(block, "README's TLS example");
+    const dir = tempDir(t);
+    const port = await freePort();
+    const lines = block.replaceAll('/etc/open-notify-exporter', dir).replaceAll('localhost:8899', `localhost:${port}`).trimEnd().split('\n');
+    const serveAt = lines.findIndex((l) => l.startsWith('open-notify-exporter serve '));
+    assert.ok(serveAt > 0 && lines.length === serveAt + 2, 'setup, serve, curl');
+    const setup = spawnSync('bash', ['-euo', 'pipefail', '-c', lines.slice(0, serveAt).join('\n')], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(setup.status, 0, setup.stderr);
+    // serve as the line has it, on a free loopback port, against the fake API.
+    const args = lines[serveAt].replace(/ &$/, '').split(' ').slice(1);
+    const cli = startCli([...args, '--web.listen-address', `127.0.0.1:${port}`, '--api-url', fake().url], { killAfterMs: 60_000 });
+    t.after(() => cli.child.kill('SIGKILL'));
+    await waitFor('serve to listen', () => (/msg="serving metrics"/.test(cli.stderr()) ? true : undefined), 10_000);
+    const curl = () => spawnSync('bash', ['-c', lines[serveAt + 1]], { cwd: dir, encoding: 'utf8', timeout: 10_000 });
+    const body = await waitFor('the first refresh', () => {
+      const r = curl();
+      return r.status === 0 && r.stdout.includes('open_notify_up') ? r.stdout : undefined;
+    }, 10_000);
+    assert.match(body, /^open_notify_up\{endpoint="astros"\} 1$/m);
+    // The same without the password: 401, curl's -f not being in the example, its body says so.
+    const anonymous = spawnSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', join(dir, 'server.pem'), `https://localhost:${port}/metrics`], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(anonymous.stdout, '401');
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.result).code, 0);
+  });
+});
