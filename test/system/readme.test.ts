@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { githubAnchor } from '../../src/contract/rules';
-import { requireBinary, ROOT, startCli, tempDir, useFakeApi } from '../support/helpers';
+import { requireBinary, ROOT, runCli, startCli, tempDir, useFakeApi } from '../support/helpers';
 import { freePort, waitFor } from '../support/peers';
 
 const README = join(ROOT, 'README.md');
@@ -30,6 +30,34 @@ describe('README and docs/', () => {
     assert.deepEqual(listed, sections.filter((s) => s !== 'license'));
     const order = ['install', 'run-once', 'node_exporter-and-prometheus', 'systemd-timer-or-scheduler', 'serve', 'push', 'metrics', 'alerts-and-dashboard', 'exit-codes-and-signals'];
     assert.deepEqual(sections.filter((s) => order.includes(s)), order);
+  });
+
+  it("README's option tables and --help agree: each row's flag and variable are the command's, and each option of the one-shot, schedule, serve and push is in README", async () => {
+    const text = readFileSync(README, 'utf8');
+    /** The section each table is in → the command whose options it lists. */
+    const TABLE_COMMAND: Record<string, string[]> = { 'systemd: timer or scheduler': ['schedule'], serve: ['serve'], Options: [] };
+    const help = new Map<string, string>();
+    for (const cmd of [[], ['schedule'], ['serve'], ['push']]) help.set(cmd.join(' '), (await runCli([...cmd, '--help'])).stdout);
+    let section = '';
+    let rows = 0;
+    for (const line of text.replace(/```[\s\S]*?```/g, '').split('\n')) {
+      const heading = /^## (.+)$/.exec(line);
+      if (heading) section = heading[1].replace(/`/g, '');
+      const row = /^\| `(-[^`]+)` \|([^|]*)\|/.exec(line);
+      if (!row || !(section in TABLE_COMMAND)) continue;
+      rows += 1;
+      const flag = /--[a-z.-]+/.exec(row[1])![0];
+      const env = /`(OPEN_NOTIFY_[A-Z_]+)`/.exec(row[2])?.[1];
+      const out = help.get(TABLE_COMMAND[section].join(' '))!;
+      assert.ok(out.includes(` ${flag}`), `${section}: ${flag} is not in --help`);
+      if (env) assert.match(out.replace(/\s+/g, ' '), new RegExp(`env: ${env}\\b`), `${section}: ${flag}'s ${env} is not in --help`);
+    }
+    assert.ok(rows >= 20, `${rows} rows read`);
+    for (const [cmd, out] of help) {
+      for (const [, flag] of out.matchAll(/^ {2}(?:-\w, )?(--[a-z.-]+)/gm)) {
+        if (flag !== '--help' && flag !== '--version') assert.match(text, new RegExp(`[\\s\`[]${flag.replace(/\./g, '\\.')}(?![\\w.-])`), `${cmd || 'the one-shot'}: ${flag} is not in README`);
+      }
+    }
   });
 
   it('every relative link in README and docs/ names a file that exists, and a heading that exists in it', () => {
