@@ -144,217 +144,28 @@ export function templateLiteral(text: string): string {
   return text.replace(/\{\{/g, '{{ "{{" }}');
 }
 
-const FLAGS = /^[imsU]*(-[imsU]+)?$/;
-const POSIX_CLASSES = new Set(['alnum', 'alpha', 'ascii', 'blank', 'cntrl', 'digit', 'graph', 'lower', 'print', 'punct', 'space', 'upper', 'word', 'xdigit']);
-/** Go's unicode.Categories (short names only, as Go has them). */
-const CATEGORIES = new Set('C Cc Cf Co Cs L Ll Lm Lo Lt Lu M Mc Me Mn N Nd Nl No P Pc Pd Pe Pf Pi Po Ps S Sc Sk Sm So Z Zl Zp Zs'.split(' '));
-
-function unicodeClassKnown(name: string): boolean {
-  if (name === 'Any' || CATEGORIES.has(name)) return true;
-  // Go's unicode.Scripts are the long script names (Greek, Han, Old_Italic), as JavaScript's Script= takes them.
-  if (!/^[A-Z][a-z]+(_[A-Z][a-z]+)*$/.test(name)) return false;
-  try {
-    new RegExp(`\\p{Script=${name}}`, 'u');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Why `pattern` is not a regular expression Go's regexp (RE2 syntax, as
- * Prometheus compiles matchers) accepts, or undefined if it is. JavaScript's
- * RegExp is no check: it takes look-arounds and back-references RE2
- * refuses, and refuses \pL, \Q…\E and (?i) that RE2 takes.
+ * Why `pattern` is not a regular expression Prometheus' Go regexp (RE2
+ * syntax) accepts, or undefined if it is. re2js is a port of that parser
+ * (through RE2/J) with Go's messages, loaded here only: rules and dashboard.
+ * It is compiled as Prometheus compiles a matcher, `^(?:pattern)$`. Where
+ * re2js and the Go of Debian's Prometheus 2 differ (promtool's verdicts in
+ * the tests are the authority): `(?<name>…)` is Go 1.22's, refused here;
+ * a group name used twice is refused by re2js, taken by Go, taken here.
  */
 export function re2Error(pattern: string): string | undefined {
-  const p = Array.from(pattern);
-  let i = 0;
-  let depth = 0;
-  /** Whether the last item can take a repetition operator, and whether it already is one. */
-  let operand = false;
-  let repeated = false;
-
-  /** An escape at p[i] (the backslash); returns the index after it, or a reason. */
-  const escape = (inClass: boolean): number | string => {
-    const c = p[i + 1];
-    if (c === undefined) return 'trailing backslash at end of expression';
-    if (c.charCodeAt(0) < 0x80 && !/[A-Za-z0-9]/.test(c)) return i + 2;
-    if (!inClass && 'AbBz'.includes(c)) return i + 2;
-    if ('dDsSwW'.includes(c) || 'afnrtv'.includes(c)) return i + 2;
-    if (c === 'p' || c === 'P') {
-      let name: string;
-      let end: number;
-      if (p[i + 2] === '{') {
-        const close = p.indexOf('}', i + 3);
-        if (close < 0) return `invalid character class range: \\${c}{`;
-        name = p.slice(i + 3, close).join('').replace(/^\^/, '');
-        end = close + 1;
-      } else {
-        if (p[i + 2] === undefined) return `invalid character class range: \\${c}`;
-        name = p[i + 2];
-        end = i + 3;
-      }
-      return unicodeClassKnown(name) ? end : `invalid character class range: \\${c}{${name}}`;
-    }
-    if (c === 'x') {
-      if (p[i + 2] === '{') {
-        const close = p.indexOf('}', i + 3);
-        const hex = close < 0 ? '' : p.slice(i + 3, close).join('');
-        if (!/^[0-9a-fA-F]{1,8}$/.test(hex) || parseInt(hex, 16) > 0x10ffff) return 'invalid escape sequence: \\x{…}';
-        return close + 1;
-      }
-      return /^[0-9a-fA-F]{2}$/.test(p.slice(i + 2, i + 4).join('')) ? i + 4 : 'invalid escape sequence: \\x';
-    }
-    if (c >= '0' && c <= '7') {
-      // \1-\7 alone would be a back-reference, which RE2 does not have; with more octal digits it is octal.
-      if (c !== '0' && !/[0-7]/.test(p[i + 2] ?? '')) return `invalid escape sequence: \\${c} (back-references are not supported)`;
-      let j = i + 2;
-      while (j < i + 4 && /[0-7]/.test(p[j] ?? '')) j += 1;
-      return j;
-    }
-    if (!inClass && c === 'Q') {
-      // Literal text up to \E. Alone RE2 lets it run to the end, but Prometheus compiles
-      // ^(?:pattern)$, where an open \Q would swallow the closing parenthesis.
-      for (let j = i + 2; j < p.length - 1; j++) if (p[j] === '\\' && p[j + 1] === 'E') return j + 2;
-      return '\\Q without \\E (Prometheus wraps the pattern in ^(?:…)$, which the \\Q would swallow)';
-    }
-    return `invalid escape sequence: \\${c}`;
-  };
-
-  /** A character class starting at p[i] ('['); returns the index after it, or a reason. */
-  const charClass = (): number | string => {
-    let j = i + 1;
-    if (p[j] === '^') j += 1;
-    let first = true;
-    for (;;) {
-      const c = p[j];
-      if (c === undefined) return 'missing closing ]';
-      if (c === ']' && !first) return j + 1;
-      first = false;
-      if (c === '[' && p[j + 1] === ':') {
-        const close = p.indexOf(':', j + 2);
-        if (close >= 0 && p[close + 1] === ']') {
-          const name = p.slice(j + 2, close).join('').replace(/^\^/, '');
-          if (!POSIX_CLASSES.has(name)) return `invalid character class range: [:${name}:]`;
-          j = close + 2;
-          continue;
-        }
-      }
-      let lo: number | undefined;
-      if (c === '\\') {
-        const save = i;
-        i = j;
-        const r = escape(true);
-        i = save;
-        if (typeof r === 'string') return r;
-        const e = p[j + 1];
-        lo = r === j + 2 && !/[dDsSwWpP]/.test(e) ? (e.charCodeAt(0) < 0x80 && !/[A-Za-z0-9]/.test(e) ? e.codePointAt(0) : undefined) : undefined;
-        j = r;
-      } else {
-        lo = c.codePointAt(0);
-        j += 1;
-      }
-      if (p[j] === '-' && p[j + 1] !== ']' && p[j + 1] !== undefined) {
-        let hi: number | undefined;
-        if (p[j + 1] === '\\') {
-          const save = i;
-          i = j + 1;
-          const r = escape(true);
-          i = save;
-          if (typeof r === 'string') return r;
-          const e = p[j + 2];
-          hi = e.charCodeAt(0) < 0x80 && !/[A-Za-z0-9]/.test(e) ? e.codePointAt(0) : undefined;
-          if (/[dDsSwWpP]/.test(e)) return `invalid character class range: ${p.slice(i, r).join('')}`;
-          j = r;
-        } else {
-          hi = p[j + 1].codePointAt(0);
-          j += 2;
-        }
-        if (lo !== undefined && hi !== undefined && hi < lo) return `invalid character class range: ${String.fromCodePoint(lo)}-${String.fromCodePoint(hi)}`;
-      }
-    }
-  };
-
-  while (i < p.length) {
-    const c = p[i];
-    if (c === '(') {
-      if (p[i + 1] === '?') {
-        const rest = p.slice(i + 2).join('');
-        const named = /^P<([^>]*)>/.exec(rest);
-        if (rest.startsWith(':')) {
-          i += 3;
-        } else if (named) {
-          if (!/^[A-Za-z0-9_]+$/.test(named[1])) return `invalid named capture: (?P<${named[1]}>`;
-          i += 2 + Array.from(named[0]).length;
-        } else {
-          const flags = /^([^):]*)([):])/.exec(rest);
-          if (!flags || (flags[1] === '' && flags[2] === ':') || !FLAGS.test(flags[1])) {
-            const hint = rest.startsWith('<') && !rest.startsWith('<=') && !rest.startsWith('<!') ? ' (a named group is (?P<name>…) in the RE2 Prometheus 2 uses)' : ' (look-arounds and atomic groups are not RE2)';
-            return `invalid or unsupported Perl syntax: (?${rest.slice(0, 2)}${hint}`;
-          }
-          i += 2 + Array.from(flags[0]).length;
-          if (flags[2] === ')') {
-            // (?i) sets flags for what follows and is no operand of its own.
-            operand = false;
-            repeated = false;
-            continue;
-          }
-        }
-      } else {
-        i += 1;
-      }
-      depth += 1;
-      if (depth > 1000) return 'expression nests too deeply';
-      operand = false;
-      repeated = false;
-      continue;
-    }
-    if (c === ')') {
-      if (depth === 0) return 'unexpected )';
-      depth -= 1;
-      i += 1;
-      operand = true;
-      repeated = false;
-      continue;
-    }
-    if (c === '|') {
-      i += 1;
-      operand = false;
-      repeated = false;
-      continue;
-    }
-    if (c === '*' || c === '+' || c === '?' || (c === '{' && /^\{\d+(,\d*)?\}/.test(p.slice(i, i + 12).join('')))) {
-      let op = c;
-      let next = i + 1;
-      if (c === '{') {
-        const m = /^\{(\d+)(,(\d*))?\}/.exec(p.slice(i).join(''))!;
-        const lo = Number(m[1]);
-        const hi = m[2] === undefined ? lo : m[3] === '' ? undefined : Number(m[3]);
-        if (lo > 1000 || (hi !== undefined && (hi > 1000 || hi < lo))) return `invalid repeat count: ${m[0]}`;
-        op = m[0];
-        next = i + m[0].length;
-      }
-      if (repeated) return `invalid nested repetition operator: ${op}`;
-      if (!operand) return `missing argument to repetition operator: ${op}`;
-      i = next;
-      if (p[i] === '?') i += 1;
-      repeated = true;
-      continue;
-    }
-    if (c === '[') {
-      const r = charClass();
-      if (typeof r === 'string') return r;
-      i = r;
-    } else if (c === '\\') {
-      const r = escape(false);
-      if (typeof r === 'string') return r;
-      i = r;
-    } else {
-      i += 1;
-    }
-    operand = true;
-    repeated = false;
+  // Group syntax only where unescaped: `\(` is a literal parenthesis.
+  const groups = [...pattern.matchAll(/(?<!\\)(?:\\\\)*\(\?(P?)<([^>]*)>?/g)];
+  if (groups.some((g) => g[1] === '' && !/^[=!]/.test(g[2]))) return 'invalid or unsupported Perl syntax: (?< (a named group is (?P<name>…) in the RE2 Prometheus 2 uses)';
+  const bad = groups.find((g) => g[1] === 'P' && !/^\w+$/.test(g[2]));
+  if (bad) return `invalid named capture: ${bad[0]}`;
+  const { RE2JS } = require('re2js') as typeof import('re2js');
+  try {
+    // Names do not change what is valid; numbered, no name can be used twice.
+    RE2JS.compile(`^(?:${pattern.replace(/(?<!\\)((?:\\\\)*)\(\?P<\w+>/g, '$1(')})$`);
+    return undefined;
+  } catch (err) {
+    const why = (err as Error).message.replace(/^error parsing regexp: /, '');
+    return /Perl syntax: `\(\?[=!<>]/.test(why) ? `${why} (look-arounds and atomic groups are not RE2)` : why;
   }
-  return depth > 0 ? 'missing closing )' : undefined;
 }
