@@ -2,8 +2,8 @@
 // state kept in memory, and the refresh loop's collection between runs),
 // for RSS growth and CPU per cycle.
 // Usage: node --expose-gc soak.js BASE_URL OUTPUT CYCLES
-import { collectBetweenRuns } from '../../src/lib/gc';
 import { createLogger } from '../../src/lib/log';
+import { collectBetweenRuns } from '../../src/modes/loop';
 import { runOnce } from '../../src/modes/once';
 import type { Memory } from '../../src/modes/pipeline';
 

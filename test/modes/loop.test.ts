@@ -1,0 +1,105 @@
+// The refresh loop of schedule and serve, in-process: a tick during a run is
+// skipped, the first signal aborts the run in flight and waits for it, a
+// second resolves at once, SIGHUP reloads, and a full collection follows a
+// run at most once a minute where gc is exposed.
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '../../src/lib/log';
+import { collectBetweenRuns, runLoop, type SignalName, type Signals } from '../../src/modes/loop';
+
+function fakeSignals(): Signals & { send(s: SignalName): void } {
+  let handler: ((s: SignalName) => void) | undefined;
+  return {
+    on(h) {
+      handler = h;
+      return () => (handler = undefined);
+    },
+    send: (s) => handler?.(s),
+  };
+}
+
+const lines: string[] = [];
+const log = createLogger({ format: 'logfmt', level: 'debug' }, (l) => lines.push(l));
+
+/** A job that runs until released or aborted, and says which. */
+function slowJob() {
+  const runs: ('done' | 'aborted')[] = [];
+  let release: (() => void) | undefined;
+  const job = (signal: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      const finish = (how: 'done' | 'aborted') => {
+        runs.push(how);
+        resolve();
+      };
+      release = () => finish('done');
+      signal.addEventListener('abort', () => finish('aborted'), { once: true });
+    });
+  return { job, runs, release: () => release?.() };
+}
+
+describe('runLoop', () => {
+  it('a tick while a run is in flight is skipped and reported; the first signal aborts the run, waits for it, stops, resolves 0', async () => {
+    const signals = fakeSignals();
+    const { job, runs } = slowJob();
+    let skips = 0;
+    let stopped = false;
+    const done = runLoop({ everyMs: 20 }, job, { log, runOnStart: true, signals, onSkip: () => (skips += 1), onStop: () => Promise.resolve(void (stopped = true)), onReload: () => {} });
+    await sleep(120);
+    assert.ok(skips >= 3, `${skips} skips`);
+    assert.deepEqual(runs, [], 'the first run is still in flight');
+    signals.send('SIGTERM');
+    assert.equal(await done, 0);
+    assert.deepEqual(runs, ['aborted']);
+    assert.ok(stopped, 'onStop ran after the run ended');
+  });
+
+  it('a second signal resolves at once, without waiting for the run', async () => {
+    const signals = fakeSignals();
+    let aborted = false;
+    // A job that ignores its abort signal: only the second signal ends the loop.
+    const job = (signal: AbortSignal) => new Promise<void>(() => signal.addEventListener('abort', () => (aborted = true)));
+    const done = runLoop({ everyMs: 60_000 }, job, { log, runOnStart: true, signals, onSkip: () => {}, onReload: () => {} });
+    await sleep(10);
+    signals.send('SIGINT');
+    let settled = false;
+    void done.then(() => (settled = true));
+    await sleep(30);
+    assert.ok(aborted && !settled, 'the first signal waits for the run');
+    signals.send('SIGTERM');
+    assert.equal(await done, 0);
+    assert.ok(lines.some((l) => l.includes('second signal: exiting now')));
+  });
+
+  it('SIGHUP reloads and the loop goes on running', async () => {
+    const signals = fakeSignals();
+    let reloads = 0;
+    let runs = 0;
+    const done = runLoop({ everyMs: 10 }, () => Promise.resolve(void (runs += 1)), { log, runOnStart: false, signals, onSkip: () => {}, onReload: () => void (reloads += 1) });
+    signals.send('SIGHUP');
+    await sleep(60);
+    assert.equal(reloads, 1);
+    assert.ok(runs >= 2, `${runs} runs after the reload`);
+    signals.send('SIGTERM');
+    assert.equal(await done, 0);
+  });
+});
+
+describe('collectBetweenRuns', () => {
+  it('collects where gc is exposed, at most once a minute; without it, nothing', () => {
+    const g = globalThis as { gc?: () => void };
+    const saved = g.gc;
+    let collections = 0;
+    try {
+      g.gc = () => void (collections += 1);
+      const t0 = 10 * 60_000;
+      for (let s = 0; s <= 180; s += 1) collectBetweenRuns(t0 + s * 1000);
+      assert.equal(collections, 4, 'at 0, 60, 120 and 180 s');
+      g.gc = undefined;
+      collectBetweenRuns(t0 + 10 * 60_000);
+      assert.equal(collections, 4);
+    } finally {
+      g.gc = saved;
+    }
+  });
+});
