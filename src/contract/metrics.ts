@@ -85,3 +85,23 @@ export const DURATION_BUCKETS: readonly number[] = METRICS.requestDuration.bucke
 
 /** Label names our own series use; constant labels may not reuse them. */
 export const OWN_LABELS: readonly string[] = [...new Set(METRIC_LIST.flatMap((m) => m.labels))];
+
+/** One family of the registry being filled: set a sample (labels as the spec names them). */
+export interface Family {
+  set(value: number, labels?: Record<string, string>): void;
+}
+
+/** Where a source puts its series. A family appears in the output once asked for, in the order asked. */
+export interface Sink {
+  family(spec: MetricSpec): Family;
+}
+
+/** What the contract needs of one endpoint's result in a run: its own series and the state between runs. */
+export interface EndpointRun {
+  endpoint: string;
+  ok: boolean;
+  /** The whole fetch, retries included. */
+  durationSeconds: number;
+  /** Every HTTP attempt, for the request-duration histogram. */
+  attemptSeconds: readonly number[];
+}

@@ -1,12 +1,8 @@
-// Reads back the output file a previous run wrote, so values that must carry
-// across runs (counters, the histogram, last-success times) survive.
-// Strict on purpose: a file we cannot parse whole is ignored whole.
+// Reads back the output file a previous run wrote, as samples: state.ts
+// restores what carries across runs from them. Strict on purpose: a file we
+// cannot parse whole is ignored whole.
 import { formatBytes } from '../lib/format';
 import { readRegularFile } from '../lib/fs';
-import { DEFAULT_ENDPOINTS } from '../sources/table';
-import { DURATION_BUCKETS, METRICS } from './metrics';
-import type { RunState } from './state';
-import { emptyState } from './state';
 
 export interface Sample {
   name: string;
@@ -85,76 +81,8 @@ export function parseExposition(text: string): Sample[] {
   return samples;
 }
 
-const isCount = (v: number) => Number.isSafeInteger(v) && v >= 0;
-
-function endpointIn(endpoints: readonly string[]): (sample: Sample) => string | undefined {
-  return (sample) => {
-    const e = sample.labels.endpoint;
-    return e !== undefined && endpoints.includes(e) ? e : undefined;
-  };
-}
-
-/**
- * Rebuilds the carried state from a previous output, family by family. A
- * family that is absent (an older contract) starts from zero quietly; one
- * that is present but not what this version writes (negative or fractional
- * counts, other buckets, buckets going down) starts from zero with a warning.
- * Counters therefore only ever go backwards by a reset to zero.
- */
-export function extractState(samples: Sample[], endpoints: readonly string[] = DEFAULT_ENDPOINTS): { state: RunState; warnings: string[] } {
-  const state = emptyState(endpoints);
-  const endpointOf = endpointIn(endpoints);
-  const warnings: string[] = [];
-  const named = (name: string) => samples.filter((s) => s.name === name);
-
-  for (const s of named(METRICS.lastSuccess.name)) {
-    const e = endpointOf(s);
-    if (e && Number.isFinite(s.value) && s.value > 0) state.lastSuccess[e] = s.value;
-  }
-
-  const runs = named(METRICS.runs.name);
-  if (runs.length === 1 && isCount(runs[0].value)) state.runsTotal = runs[0].value;
-  else if (runs.length > 0) warnings.push(`${METRICS.runs.name} is not a single whole count; counting from zero`);
-
-  const skipped = named(METRICS.skippedRuns.name);
-  if (skipped.length === 1 && isCount(skipped[0].value)) state.skippedRunsTotal = skipped[0].value;
-  else if (skipped.length > 0) warnings.push(`${METRICS.skippedRuns.name} is not a single whole count; counting from zero`);
-
-  const failures = named(METRICS.fetchFailures.name);
-  const failuresOk = failures.every((s) => endpointOf(s) && isCount(s.value));
-  if (failuresOk) for (const s of failures) state.fetchFailuresTotal[endpointOf(s)!] = s.value;
-  else warnings.push(`${METRICS.fetchFailures.name} has values this version does not write; counting from zero`);
-
-  const h = METRICS.requestDuration.name;
-  const histSamples = samples.filter((s) => s.name === `${h}_bucket` || s.name === `${h}_sum` || s.name === `${h}_count`);
-  if (histSamples.length > 0) {
-    const restored = restoreHistograms(histSamples, h, endpoints);
-    if (restored) state.requestDuration = restored;
-    else warnings.push(`${h} has other buckets or inconsistent counts; counting from zero`);
-  }
-  return { state, warnings };
-}
-
-function restoreHistograms(samples: Sample[], h: string, endpoints: readonly string[]): RunState['requestDuration'] | undefined {
-  const out = emptyState(endpoints).requestDuration;
-  for (const e of endpoints) {
-    const mine = samples.filter((s) => s.labels.endpoint === e);
-    if (mine.length === 0) continue;
-    const buckets = mine.filter((s) => s.name === `${h}_bucket`);
-    const les = buckets.map((s) => s.labels.le);
-    const expected = [...DURATION_BUCKETS.map(String), '+Inf'];
-    if (les.length !== expected.length || !les.every((le, i) => le === expected[i] || Number(le) === Number(expected[i]))) return undefined;
-    const counts = buckets.map((s) => s.value);
-    const sum = mine.find((s) => s.name === `${h}_sum`)?.value;
-    const count = mine.find((s) => s.name === `${h}_count`)?.value;
-    if (sum === undefined || count === undefined || !Number.isFinite(sum) || sum < 0) return undefined;
-    if (!counts.every(isCount) || counts.some((n, i) => i > 0 && n < counts[i - 1]) || counts[counts.length - 1] !== count) return undefined;
-    out[e] = { buckets: counts.slice(0, -1), sum, count };
-  }
-  return out;
-}
-
-export type PreviousResult = { state: RunState; warnings: string[] };
+/** The previous file's samples (none when there is no file, or none of ours), and why not. */
+export type PreviousResult = { samples: Sample[]; warnings: string[] };
 
 /**
  * The most read back. Our file is ~4 KB, ~350 KB with 5,000 people; a file
@@ -164,9 +92,9 @@ export type PreviousResult = { state: RunState; warnings: string[] };
 const MAX_PREVIOUS_BYTES = 4 * 1024 * 1024;
 
 /** A missing file is a normal first run; anything else unreadable is a warning. */
-export async function readPrevious(path: string, endpoints: readonly string[] = DEFAULT_ENDPOINTS, maxBytes = MAX_PREVIOUS_BYTES): Promise<PreviousResult> {
+export async function readPrevious(path: string, maxBytes = MAX_PREVIOUS_BYTES): Promise<PreviousResult> {
   let text: string;
-  const fresh = (why: string): PreviousResult => ({ state: emptyState(endpoints), warnings: [`previous output ${path} ${why}; starting fresh`] });
+  const fresh = (why: string): PreviousResult => ({ samples: [], warnings: [`previous output ${path} ${why}; starting fresh`] });
   try {
     const r = await readRegularFile(path, maxBytes);
     if (r.kind === 'tooLarge') return fresh(`is over ${formatBytes(maxBytes)} (${r.bytes} bytes or more), too large to be ours`);
@@ -174,12 +102,11 @@ export async function readPrevious(path: string, endpoints: readonly string[] = 
     text = r.text;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { state: emptyState(endpoints), warnings: [] };
-    return { state: emptyState(endpoints), warnings: [`cannot read previous output ${path} (${code ?? String(err)}); starting fresh`] };
+    if (code === 'ENOENT') return { samples: [], warnings: [] };
+    return { samples: [], warnings: [`cannot read previous output ${path} (${code ?? String(err)}); starting fresh`] };
   }
   try {
-    const { state, warnings } = extractState(parseExposition(text), endpoints);
-    return { state, warnings: warnings.map((w) => `previous output ${path}: ${w}`) };
+    return { samples: parseExposition(text), warnings: [] };
   } catch (err) {
     return fresh(`is not valid (${(err as Error).message})`);
   }

@@ -1,11 +1,8 @@
-// This run's values into a fresh prom-client Registry, and the exposition
-// text. Families appear in the contract's order: each source's data (the
-// source fills them), then the per-endpoint and the exporter's own series.
+// This run's values into a fresh prom-client Registry. Families appear in
+// the order filled: the sources' data (the pipeline has each source fill
+// its own), then the per-endpoint and the exporter's own series.
 import type { Counter as CounterT, Gauge as GaugeT, Metric, Registry as RegistryT } from 'prom-client';
-import type { Collection } from '../sources/collect';
-import { earlierOf } from '../sources/collect';
-import type { Family, Sink } from '../sources/source';
-import { DURATION_BUCKETS, METRICS, type MetricSpec } from './metrics';
+import { DURATION_BUCKETS, METRICS, type EndpointRun, type Family, type MetricSpec, type Sink } from './metrics';
 import { emptyHistogram, type RunState } from './state';
 
 export interface BuildMeta {
@@ -86,7 +83,7 @@ class SampleFamily {
  * unlabelled gauge a value of 0 from the start, and a made-up 0 for the ISS
  * latitude is worse than no series at all.
  */
-export function buildRegistry(c: Collection, state: RunState, meta: BuildMeta): RegistryT {
+export function buildRegistry(runs: readonly EndpointRun[], fillData: (sink: Sink) => void, state: RunState, meta: BuildMeta): RegistryT {
   const { Registry, Gauge, Counter } = promClient();
   const registry = new Registry();
   registry.setDefaultLabels(meta.labels);
@@ -100,15 +97,14 @@ export function buildRegistry(c: Collection, state: RunState, meta: BuildMeta): 
     },
   };
 
-  const earlier = earlierOf(c.results);
-  for (const { source, outcome } of c.results) if (outcome.ok) source.fill(outcome.data, sink, earlier);
+  fillData(sink);
 
-  const endpoints = c.results.map((r) => r.source.name);
+  const endpoints = runs.map((r) => r.endpoint);
   const up = gauge(METRICS.up);
   const duration = gauge(METRICS.fetchDuration);
-  for (const { source, outcome } of c.results) {
-    up.set({ endpoint: source.name }, outcome.ok ? 1 : 0);
-    duration.set({ endpoint: source.name }, roundTo(outcome.durationSeconds, 6));
+  for (const { endpoint, ok, durationSeconds } of runs) {
+    up.set({ endpoint }, ok ? 1 : 0);
+    duration.set({ endpoint }, roundTo(durationSeconds, 6));
   }
   registry.registerMetric(histogramMetric(METRICS.requestDuration, endpoints, state));
   const failures = counter(METRICS.fetchFailures);

@@ -1,10 +1,10 @@
 // What carries from one run to the next: counters, the request-duration
 // histogram and the endpoints' last-success times. The scheduler keeps it in
-// memory; a one-shot run rebuilds it from the file the previous run wrote,
-// so `rate(open_notify_runs_total[5m])` works for cron users too.
-import type { Collection } from '../sources/collect';
-import { DEFAULT_ENDPOINTS } from '../sources/table';
-import { DURATION_BUCKETS } from './metrics';
+// memory (advance); a one-shot run rebuilds it from the samples of the file
+// the previous run wrote (restore), so `rate(open_notify_runs_total[5m])`
+// works for cron users too.
+import { DURATION_BUCKETS, METRICS, type EndpointRun } from './metrics';
+import type { Sample } from './previous';
 
 export interface HistogramState {
   /** Cumulative counts, one per bucket in DURATION_BUCKETS (+Inf is `count`). */
@@ -27,7 +27,7 @@ export function emptyHistogram(): HistogramState {
   return { buckets: DURATION_BUCKETS.map(() => 0), sum: 0, count: 0 };
 }
 
-export function emptyState(endpoints: readonly string[] = DEFAULT_ENDPOINTS): RunState {
+export function emptyState(endpoints: readonly string[]): RunState {
   return {
     runsTotal: 0,
     skippedRunsTotal: 0,
@@ -45,8 +45,8 @@ function observe(h: HistogramState, seconds: number): HistogramState {
   };
 }
 
-/** The state after one more run with this collection; `prev` is not changed. */
-export function advance(prev: RunState, c: Collection, nowSeconds: number): RunState {
+/** The state after one more run with these results; `prev` is not changed. */
+export function advance(prev: RunState, runs: readonly EndpointRun[], nowSeconds: number): RunState {
   const next: RunState = {
     runsTotal: prev.runsTotal + 1,
     skippedRunsTotal: prev.skippedRunsTotal,
@@ -54,11 +54,79 @@ export function advance(prev: RunState, c: Collection, nowSeconds: number): RunS
     requestDuration: { ...prev.requestDuration },
     lastSuccess: { ...prev.lastSuccess },
   };
-  for (const { source, outcome } of c.results) {
-    const e = source.name;
-    if (outcome.ok) next.lastSuccess[e] = nowSeconds;
+  for (const { endpoint: e, ok, attemptSeconds } of runs) {
+    if (ok) next.lastSuccess[e] = nowSeconds;
     else next.fetchFailuresTotal[e] = (prev.fetchFailuresTotal[e] ?? 0) + 1;
-    next.requestDuration[e] = outcome.attemptSeconds.reduce(observe, prev.requestDuration[e] ?? emptyHistogram());
+    next.requestDuration[e] = attemptSeconds.reduce(observe, prev.requestDuration[e] ?? emptyHistogram());
   }
   return next;
+}
+
+const isCount = (v: number) => Number.isSafeInteger(v) && v >= 0;
+
+function endpointIn(endpoints: readonly string[]): (sample: Sample) => string | undefined {
+  return (sample) => {
+    const e = sample.labels.endpoint;
+    return e !== undefined && endpoints.includes(e) ? e : undefined;
+  };
+}
+
+/**
+ * Rebuilds the carried state from a previous output, family by family. A
+ * family that is absent (an older contract) starts from zero quietly; one
+ * that is present but not what this version writes (negative or fractional
+ * counts, other buckets, buckets going down) starts from zero with a warning.
+ * Counters therefore only ever go backwards by a reset to zero.
+ */
+export function restore(samples: readonly Sample[], endpoints: readonly string[]): { state: RunState; warnings: string[] } {
+  const state = emptyState(endpoints);
+  const endpointOf = endpointIn(endpoints);
+  const warnings: string[] = [];
+  const named = (name: string) => samples.filter((s) => s.name === name);
+
+  for (const s of named(METRICS.lastSuccess.name)) {
+    const e = endpointOf(s);
+    if (e && Number.isFinite(s.value) && s.value > 0) state.lastSuccess[e] = s.value;
+  }
+
+  const runs = named(METRICS.runs.name);
+  if (runs.length === 1 && isCount(runs[0].value)) state.runsTotal = runs[0].value;
+  else if (runs.length > 0) warnings.push(`${METRICS.runs.name} is not a single whole count; counting from zero`);
+
+  const skipped = named(METRICS.skippedRuns.name);
+  if (skipped.length === 1 && isCount(skipped[0].value)) state.skippedRunsTotal = skipped[0].value;
+  else if (skipped.length > 0) warnings.push(`${METRICS.skippedRuns.name} is not a single whole count; counting from zero`);
+
+  const failures = named(METRICS.fetchFailures.name);
+  const failuresOk = failures.every((s) => endpointOf(s) && isCount(s.value));
+  if (failuresOk) for (const s of failures) state.fetchFailuresTotal[endpointOf(s)!] = s.value;
+  else warnings.push(`${METRICS.fetchFailures.name} has values this version does not write; counting from zero`);
+
+  const h = METRICS.requestDuration.name;
+  const histSamples = samples.filter((s) => s.name === `${h}_bucket` || s.name === `${h}_sum` || s.name === `${h}_count`);
+  if (histSamples.length > 0) {
+    const restored = restoreHistograms(histSamples, h, endpoints);
+    if (restored) state.requestDuration = restored;
+    else warnings.push(`${h} has other buckets or inconsistent counts; counting from zero`);
+  }
+  return { state, warnings };
+}
+
+function restoreHistograms(samples: readonly Sample[], h: string, endpoints: readonly string[]): RunState['requestDuration'] | undefined {
+  const out = emptyState(endpoints).requestDuration;
+  for (const e of endpoints) {
+    const mine = samples.filter((s) => s.labels.endpoint === e);
+    if (mine.length === 0) continue;
+    const buckets = mine.filter((s) => s.name === `${h}_bucket`);
+    const les = buckets.map((s) => s.labels.le);
+    const expected = [...DURATION_BUCKETS.map(String), '+Inf'];
+    if (les.length !== expected.length || !les.every((le, i) => le === expected[i] || Number(le) === Number(expected[i]))) return undefined;
+    const counts = buckets.map((s) => s.value);
+    const sum = mine.find((s) => s.name === `${h}_sum`)?.value;
+    const count = mine.find((s) => s.name === `${h}_count`)?.value;
+    if (sum === undefined || count === undefined || !Number.isFinite(sum) || sum < 0) return undefined;
+    if (!counts.every(isCount) || counts.some((n, i) => i > 0 && n < counts[i - 1]) || counts[counts.length - 1] !== count) return undefined;
+    out[e] = { buckets: counts.slice(0, -1), sum, count };
+  }
+  return out;
 }

@@ -10,6 +10,14 @@ export function formatBytes(n: number): string {
   return `${n} bytes`;
 }
 
+/** `host:port`, an IPv6 address in brackets; no host: `:port`. */
+export function hostPort(host: string | undefined, port: number): string {
+  return `${host === undefined ? '' : host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** The User-Agent of every request the exporter makes. */
+export const userAgent = (version: string, what?: string) => `open-notify-exporter/${version}${what ? ` ${what}` : ''}`;
+
 /** Text from elsewhere, flattened to one short line. */
 export function oneLine(text: string, max = 160): string {
   const flat = text.replace(/\s+/g, ' ').trim();

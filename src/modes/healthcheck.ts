@@ -1,6 +1,6 @@
 // `healthcheck`: asks a running `serve` for /healthz, for a container's
 // HEALTHCHECK (the image has no curl). Exit 0 healthy, 1 otherwise.
-import { formatMs, oneLine } from '../lib/format';
+import { formatMs, hostPort, oneLine, userAgent } from '../lib/format';
 import { httpGet } from '../lib/http';
 import type { Listen } from '../config/config';
 
@@ -16,22 +16,15 @@ export interface HealthcheckConfig {
 /** Where `serve --web.listen-address` can be reached from the same host: a wildcard address means loopback. */
 export function healthzUrl(l: Listen, scheme: 'http' | 'https' = 'http'): string {
   const host = l.host === undefined || l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? '127.0.0.1' : l.host;
-  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${l.port}/healthz`;
+  return `${scheme}://${hostPort(host, l.port)}/healthz`;
 }
 
 export async function runHealthcheck(cfg: HealthcheckConfig, version: string, say: (line: string) => void): Promise<number> {
-  let tls: { rejectUnauthorized: boolean; cert?: string; key?: string } | undefined;
+  let tls: Awaited<ReturnType<typeof import('../outputs/web').clientOptions>>;
   if (cfg.webConfigFile !== undefined) {
-    const { loadWebConfig, readConfigFile } = require('../outputs/web') as typeof import('../outputs/web');
+    const { clientOptions } = require('../outputs/web') as typeof import('../outputs/web');
     try {
-      const web = await loadWebConfig(cfg.webConfigFile);
-      if (web.tls) {
-        // Our own process on this host: not verified against a CA (the certificate is
-        // usually for the host's name, not 127.0.0.1); /healthz needs no credentials.
-        const needsCert = web.tls.clientAuth === 'RequireAnyClientCert' || web.tls.clientAuth === 'RequireAndVerifyClientCert';
-        const own = cfg.clientCert ? { cert: await readConfigFile(cfg.clientCert.cert), key: await readConfigFile(cfg.clientCert.key) } : { cert: web.tls.certPem, key: web.tls.keyPem };
-        tls = { rejectUnauthorized: false, ...(needsCert || cfg.clientCert ? own : {}) };
-      }
+      tls = await clientOptions(cfg.webConfigFile, cfg.clientCert);
     } catch (err) {
       say(`open-notify-exporter healthcheck: ${(err as Error).message}\n`);
       return 1;
@@ -39,7 +32,7 @@ export async function runHealthcheck(cfg: HealthcheckConfig, version: string, sa
   }
   const url = healthzUrl(cfg.listen, tls ? 'https' : 'http');
   try {
-    const r = await httpGet(url, { timeoutMs: cfg.timeoutMs, maxBodyBytes: 64 * 1024, maxRedirects: 0, userAgent: `open-notify-exporter/${version} healthcheck`, tls });
+    const r = await httpGet(url, { timeoutMs: cfg.timeoutMs, maxBodyBytes: 64 * 1024, maxRedirects: 0, userAgent: userAgent(version, 'healthcheck'), tls });
     const body = oneLine(r.body.toString('utf8'));
     if (r.status === 200) return 0;
     say(`open-notify-exporter healthcheck: ${url}: HTTP ${r.status}${body ? `: ${body}` : ''}\n`);

@@ -4,11 +4,11 @@ import type { CollectConfig } from '../config/config';
 import { ExitCode } from '../config/config';
 import { readPrevious } from '../contract/previous';
 import { buildRegistry } from '../contract/registry';
-import { advance, emptyState, type RunState } from '../contract/state';
+import { advance, emptyState, restore, type RunState } from '../contract/state';
 import { elapsedSeconds } from '../lib/clock';
-import { redactUrl } from '../lib/format';
+import { redactUrl, userAgent } from '../lib/format';
 import type { Fields, Logger } from '../lib/log';
-import { collect, type Collection } from '../sources/collect';
+import { collect, endpointRuns, fillAll, type Collection } from '../sources/collect';
 
 export interface RunDeps {
   /** Unix time in milliseconds. */
@@ -47,7 +47,7 @@ export async function produce(cfg: CollectConfig, deps: RunDeps, prevState: RunS
   const [collection, prev] = await Promise.all([
     collect(cfg.fetch, {
       now: deps.now,
-      userAgent: `open-notify-exporter/${deps.version}`,
+      userAgent: userAgent(deps.version),
       debug: (msg, fields) => deps.log.debug(msg, fields),
       signal: deps.signal,
     }),
@@ -55,8 +55,9 @@ export async function produce(cfg: CollectConfig, deps: RunDeps, prevState: RunS
   ]);
   for (const { source, outcome } of collection.results) if (outcome.ok) for (const w of outcome.warnings ?? []) deps.log.warn(w, { endpoint: source.name });
   const now = Math.round(deps.now()) / 1000;
-  const state = advance(prev, collection, now);
-  const registry = buildRegistry(collection, state, { now, version: deps.version, nodejs: deps.nodejs, labels: cfg.labels });
+  const runs = endpointRuns(collection);
+  const state = advance(prev, runs, now);
+  const registry = buildRegistry(runs, (sink) => fillAll(collection, sink), state, { now, version: deps.version, nodejs: deps.nodejs, labels: cfg.labels });
   return { collection, state, text: await registry.metrics() };
 }
 
@@ -67,9 +68,10 @@ export async function produce(cfg: CollectConfig, deps: RunDeps, prevState: RunS
 export async function loadState(memory: Memory, log: Logger, endpoints: readonly string[], from?: string): Promise<RunState> {
   let state = memory.state;
   if (!state && from !== undefined) {
-    const prev = await readPrevious(from, endpoints);
-    for (const w of prev.warnings) log.warn(w);
-    state = prev.state;
+    const prev = await readPrevious(from);
+    const restored = restore(prev.samples, endpoints);
+    for (const w of [...prev.warnings, ...restored.warnings.map((x) => `previous output ${from}: ${x}`)]) log.warn(w);
+    state = restored.state;
   }
   state ??= emptyState(endpoints);
   const skips = memory.pendingSkips ?? 0;

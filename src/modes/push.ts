@@ -3,7 +3,7 @@ import type { CollectConfig } from '../config/config';
 import { ExitCode } from '../config/config';
 import { emptyState } from '../contract/state';
 import { monotonicMs } from '../lib/clock';
-import { redactUrl } from '../lib/format';
+import { redactUrl, userAgent } from '../lib/format';
 import { AttemptError, withRetries } from '../lib/retry';
 import { pushText } from '../outputs/pushgateway';
 import { enabledSources } from '../sources/table';
@@ -20,7 +20,7 @@ export async function runPush(cfg: PushConfig, deps: RunDeps): Promise<number> {
   // Nothing carries between pushes: the counters describe this one run.
   const { collection, text } = await produce(cfg, deps, emptyState(enabledSources(cfg.fetch).map((s) => s.name)));
   const summary = summarize(collection);
-  const target = { gateway: cfg.gateway, job: cfg.job, grouping: cfg.grouping, timeoutMs: cfg.fetch.timeoutMs, userAgent: `open-notify-exporter/${deps.version}` };
+  const target = { gateway: cfg.gateway, job: cfg.job, grouping: cfg.grouping, timeoutMs: cfg.fetch.timeoutMs, userAgent: userAgent(deps.version) };
   const pushed = await withRetries(() => pushText(target, text), {
     retries: cfg.fetch.retries,
     onAttempt(attempt, err) {

@@ -1,7 +1,7 @@
 // Long-running mode: the one-shot run on a node-cron schedule, with the
 // carried state kept in memory between runs.
 import type { RunConfig } from '../config/config';
-import { runLoop, type Signals } from './loop';
+import { runLoop } from './loop';
 import { runOnce } from './once';
 import type { Memory, RunDeps } from './pipeline';
 
@@ -12,7 +12,7 @@ export interface ScheduleConfig {
   timezone?: string;
 }
 
-export function runSchedule(cfg: ScheduleConfig, deps: RunDeps, signals?: Signals): Promise<number> {
+export function runSchedule(cfg: ScheduleConfig, deps: RunDeps): Promise<number> {
   const memory: Memory = {};
   deps.log.info('scheduler started', {
     cron: cfg.cron,
@@ -23,7 +23,6 @@ export function runSchedule(cfg: ScheduleConfig, deps: RunDeps, signals?: Signal
   return runLoop({ cron: cfg.cron, timezone: cfg.timezone }, async (signal) => void (await runOnce(cfg.run, { ...deps, signal }, memory)), {
     log: deps.log,
     runOnStart: cfg.runOnStart,
-    signals,
     onSkip() {
       // Written by the next run: the run in flight already has its state.
       memory.pendingSkips = (memory.pendingSkips ?? 0) + 1;

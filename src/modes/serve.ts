@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { ListenError, startMetricsServer, type MetricsServer } from '../outputs/metricsServer';
 import { renderPage } from '../outputs/page';
 import { enabledSources } from '../sources/table';
-import { runLoop, type Signals } from './loop';
+import { runLoop } from './loop';
 import { finish, loadState, produce, summarize, type Memory, type RunDeps } from './pipeline';
 
 export interface ServeConfig extends CollectConfig {
@@ -23,7 +23,7 @@ export interface ServeConfig extends CollectConfig {
   webConfigFile?: string;
 }
 
-export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signals): Promise<number> {
+export async function runServe(cfg: ServeConfig, deps: RunDeps): Promise<number> {
   const log = deps.log;
   const memory: Memory = {};
   const endpoints = enabledSources(cfg.fetch).map((s) => s.name);
@@ -107,7 +107,6 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps, signals?: Signal
   return runLoop(cfg.refresh, refresh, {
     log,
     runOnStart: true,
-    signals,
     onSkip() {
       memory.pendingSkips = (memory.pendingSkips ?? 0) + 1;
       log.warn('skipped a refresh: the previous one is still in flight');

@@ -4,11 +4,11 @@
 // JavaScript and no request besides the page itself, so it works offline
 // and under a Content-Security-Policy of default-src 'none'.
 import type { RunState } from '../contract/state';
-import { greatCircleKm } from '../lib/geo';
-import type { Astros } from '../sources/astros';
+import { astros, astrosOf, type Astros } from '../sources/astros';
 import { earlierOf, type Collection } from '../sources/collect';
-import type { IssNow } from '../sources/issNow';
-import type { IssPosition } from '../sources/wheretheiss';
+import { issNow, issNowOf, type IssNow } from '../sources/issNow';
+import type { AnySource } from '../sources/source';
+import { wheretheissOf, type IssPosition } from '../sources/wheretheiss';
 import { LAND_FILE, MAP_HEIGHT, MAP_WIDTH, project } from './worldMap';
 
 export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -90,7 +90,7 @@ function position(p: PageInput, iss: IssNow | undefined, reason: string | undefi
     `<p class="where"><strong>${deg(iss.latitude, 'N', 'S')}, ${deg(iss.longitude, 'E', 'W')}</strong> at ${iso(iss.timestamp)}, the API's own timestamp: <span class="age">${age(p.now - iss.timestamp)} old</span> at the last refresh.</p>`,
   ];
   if (reference) {
-    const apart = reference.timestamp === iss.timestamp ? `, ${greatCircleKm(iss.latitude, iss.longitude, reference.latitude, reference.longitude).toFixed(1)} km from Open Notify's for the same second` : '';
+    const apart = reference.errorMeters === undefined ? '' : `, ${(reference.errorMeters / 1000).toFixed(1)} km from Open Notify's for the same second`;
     lines.push(
       `<p class="reference">wheretheiss.at: ${deg(reference.latitude, 'N', 'S')}, ${deg(reference.longitude, 'E', 'W')}${apart}; ${Math.round(reference.altitudeKm)} km up${reference.sunlit === undefined ? '' : reference.sunlit ? ', in daylight' : ', eclipsed'}.</p>`,
     );
@@ -144,12 +144,12 @@ ul{margin:0;padding-left:1.1rem}table{border-collapse:collapse}th,td{text-align:
 
 export function renderPage(p: PageInput): string {
   const earlier = earlierOf(p.collection.results);
-  const reasonOf = (name: string) => {
-    const o = p.collection.results.find((r) => r.source.name === name)?.outcome;
+  const reasonOf = (source: AnySource) => {
+    const o = p.collection.results.find((r) => r.source === source)?.outcome;
     return o && !o.ok ? o.reason : undefined;
   };
-  const iss = earlier.data('iss_now') as IssNow | undefined;
-  const reference = earlier.data('wheretheiss') as IssPosition | undefined;
+  const iss = issNowOf(earlier);
+  const reference = wheretheissOf(earlier);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="refresh" content="${p.refreshSeconds}"><link rel="icon" href="data:,">
@@ -157,8 +157,8 @@ export function renderPage(p: PageInput): string {
 <body><main>
 <header><h1>Where is the ISS?</h1><nav><a href="${esc(p.telemetryPath)}">${esc(p.telemetryPath)}</a> · <a href="/healthz">/healthz</a></nav></header>
 <figure>${map(iss, reference)}</figure>
-${position(p, iss, reasonOf('iss_now'), reference)}
-${people(earlier.data('astros') as Astros | undefined, reasonOf('astros'))}
+${position(p, iss, reasonOf(issNow), reference)}
+${people(astrosOf(earlier), reasonOf(astros))}
 ${health(p)}
 <footer>Refreshed at ${iso(Math.floor(p.now))}, every ${p.refreshSeconds} s; this page reloads itself. Data from the Open Notify API. open-notify-exporter ${esc(p.version)}.</footer>
 </main></body></html>

@@ -3,4 +3,4 @@
 // code from running until then, and the YAML parser and bcrypt are loaded
 // from node_modules only by it.
 export { loadWebConfig, readConfigFile, WebConfigError, type WebConfig } from './webConfig';
-export { createWebGuard, type WebGuard, type WebStatus } from './webSecurity';
+export { clientOptions, createWebGuard, type WebGuard, type WebStatus } from './webSecurity';

@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../lib/log';
 import { createAuthenticator } from './webAuth';
-import { loadWebConfig, WebConfigError, type TlsServer, type WebConfig } from './webConfig';
+import { loadWebConfig, readConfigFile, WebConfigError, type TlsServer, type WebConfig } from './webConfig';
 
 /** The one path a container's HEALTHCHECK reaches without credentials (still over TLS). */
 export const UNAUTHENTICATED_PATHS: readonly string[] = ['/healthz'];
@@ -183,4 +183,18 @@ export async function createWebGuard(file: string, log: Logger): Promise<{ guard
     },
   };
   return { guard, config };
+}
+
+/**
+ * How a client on this host asks serve (healthcheck): nothing for plain
+ * HTTP; with TLS, unverified (our own process, and its certificate is
+ * usually for the host's name, not 127.0.0.1), presenting a client
+ * certificate where the config requires one: `own`, else the server's.
+ */
+export async function clientOptions(file: string, own?: { cert: string; key: string }): Promise<{ rejectUnauthorized: false; cert?: string; key?: string } | undefined> {
+  const { tls } = await loadWebConfig(file);
+  if (!tls) return undefined;
+  if (own) return { rejectUnauthorized: false, cert: await readConfigFile(own.cert), key: await readConfigFile(own.key) };
+  const needsCert = tls.clientAuth === 'RequireAnyClientCert' || tls.clientAuth === 'RequireAndVerifyClientCert';
+  return { rejectUnauthorized: false, ...(needsCert ? { cert: tls.certPem, key: tls.keyPem } : {}) };
 }

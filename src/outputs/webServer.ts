@@ -6,19 +6,16 @@
 // scrapers out.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import type { Listen } from '../config/config';
+import { hostPort } from '../lib/format';
 import type { Logger } from '../lib/log';
-import { tlsPhrase } from '../lib/tlsErrors';
-import { parseInSlices } from './httpIo';
-import type { TlsServer } from './webConfig';
+import { parseInSlices } from './parserFeed';
+import { tlsHandoff, type HandshakeFailure } from './webTls';
 import type { RefusedReason, WebGuard } from './webSecurity';
 
 
 /** Why serve closed a connection itself. */
 export type DropReason = 'max_connections' | 'evicted' | 'request_deadline' | 'response_deadline' | 'unread_responses';
-/** Why a TLS connection ended before its first request was served. */
-export type HandshakeFailure = 'plain_http' | 'not_tls' | 'client_certificate' | 'tls_error';
 
 export interface WebCounts {
   dropped: Record<DropReason, number>;
@@ -49,10 +46,7 @@ const LISTEN_ERRORS: Record<string, string> = {
 
 export class ListenError extends Error {}
 
-export function formatListen(l: Listen): string {
-  const host = l.host === undefined ? '' : l.host.includes(':') ? `[${l.host}]` : l.host;
-  return `${host}:${l.port}`;
-}
+export const formatListen = (l: Listen): string => hostPort(l.host, l.port);
 
 /**
  * The client a connection counts against when the cap is full: its address,
@@ -124,10 +118,6 @@ export async function startWebServer(o: WebServerOptions, handler: (req: Incomin
     counts.dropped[reason] += 1;
     warn(`dropped:${reason}`, `closed a connection: ${why}`, { reason, remote: conn.client, dropped_total: counts.dropped[reason] });
   };
-  const handshakeFailed = (reason: HandshakeFailure, conn: Conn, why: string): void => {
-    counts.handshakeFailures[reason] += 1;
-    warn(`handshake:${reason}`, `refused a TLS connection: ${why}`, { reason, remote: conn.client, failures_total: counts.handshakeFailures[reason] });
-  };
 
   const conns = new Set<Conn>();
   const byStream = new WeakMap<Socket, Conn>();
@@ -158,7 +148,12 @@ export async function startWebServer(o: WebServerOptions, handler: (req: Incomin
   const httpServer = http.createServer({ maxHeaderSize: 8192, keepAliveTimeout: IDLE_MS }, (req, res) => void onRequest(req, res));
   httpServer.timeout = RESPONSE_DEADLINE_MS;
   // After http.Server's own listener (registered first), which attached the parser.
-  httpServer.on('connection', parseInSlices);
+  let feedWarned = false;
+  httpServer.on('connection', (socket: Socket) => {
+    if (parseInSlices(socket) || feedWarned) return;
+    feedWarned = true;
+    o.log.warn(`this Node.js ${process.version} reads connections otherwise than serve expects: requests are parsed in whole chunks, and a closed connection's pipelined requests may be parsed`);
+  });
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const conn = byStream.get(req.socket);
@@ -199,68 +194,21 @@ export async function startWebServer(o: WebServerOptions, handler: (req: Incomin
     }
   };
 
-  /**
-   * TLS, for a connection whose first bytes are a TLS record: handed to a
-   * tls.Server that never listens, made with the config's settings and given
-   * the new secure context after a reload (a rotated certificate is on the
-   * next connection). Its sockets are matched to ours by the peer's address
-   * and port, unique among open connections.
-   */
-  const peer = (s: Socket): string => `${s.remoteAddress}|${s.remotePort}`;
-  const byPeer = new Map<string, Conn>();
-  let tlsServer: { server: import('node:tls').Server; made: TlsServer } | undefined;
-  const tlsFor = (tls: TlsServer): import('node:tls').Server => {
-    if (tlsServer?.made === tls) return tlsServer.server;
-    if (tlsServer) {
-      tlsServer.server.setSecureContext(tls.context);
-      tlsServer.made = tls;
-      return tlsServer.server;
-    }
-    const { createServer } = require('node:tls') as typeof import('node:tls');
-    const server = createServer({ ...tls.context, ...tls.server, handshakeTimeout: HEAD_DEADLINE_MS });
-    server.on('secureConnection', (socket: TLSSocket) => {
-      const conn = byPeer.get(peer(socket));
-      if (!conn) return void socket.destroy();
-      const why = guard?.clientRefusal(socket);
-      if (why) {
-        handshakeFailed('client_certificate', conn, why);
-        conn.raw.destroy();
-        return;
-      }
-      byStream.set(socket, conn);
-      httpServer.emit('connection', socket);
-    });
-    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
-      const conn = byPeer.get(peer(socket));
-      if (!conn) return;
-      handshakeFailed(/certificate/i.test(err.message) ? 'client_certificate' : 'tls_error', conn, tlsPhrase(err) ?? `${err.code ?? 'error'}: ${err.message}`);
-      conn.raw.destroy();
-    });
-    tlsServer = { server, made: tls };
-    return server;
-  };
-  /** HTTP to a TLS port: answered as Go's server does, then closed. */
-  const PLAIN_HTTP = /^[A-Z]{3,10} /;
-  const startTls = (conn: Conn, first: Buffer): void => {
-    const tls = guard?.tls();
-    if (!tls) return;
-    if (first[0] !== 0x16) {
-      if (PLAIN_HTTP.test(first.subarray(0, 12).toString('latin1'))) {
-        handshakeFailed('plain_http', conn, 'plain HTTP sent to the TLS port');
-        conn.raw.end('HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n');
-      } else {
-        handshakeFailed('not_tls', conn, 'the client does not speak TLS');
-        conn.raw.destroy();
-      }
-      return;
-    }
-    conn.raw.pause();
-    conn.raw.unshift(first);
-    const key = peer(conn.raw);
-    byPeer.set(key, conn);
-    conn.raw.once('close', () => byPeer.delete(key));
-    tlsFor(tls).emit('connection', conn.raw);
-  };
+  const startTls = guard
+    ? tlsHandoff({
+        tls: () => guard.tls(),
+        clientRefusal: (socket) => guard.clientRefusal(socket),
+        handshakeMs: HEAD_DEADLINE_MS,
+        secure(raw, socket) {
+          byStream.set(socket, byStream.get(raw)!);
+          httpServer.emit('connection', socket);
+        },
+        failed(raw, reason, why) {
+          counts.handshakeFailures[reason] += 1;
+          warn(`handshake:${reason}`, `refused a TLS connection: ${why}`, { reason, remote: byStream.get(raw)?.client, failures_total: counts.handshakeFailures[reason] });
+        },
+      })
+    : undefined;
 
   let closing = false;
   const server = net.createServer((raw) => {
@@ -287,11 +235,9 @@ export async function startWebServer(o: WebServerOptions, handler: (req: Incomin
       conns.delete(conn);
       conn.closed.abort();
     });
-    if (guard?.tls()) raw.once('data', (first: Buffer) => startTls(conn, first));
-    else {
-      byStream.set(raw, conn);
-      httpServer.emit('connection', raw);
-    }
+    byStream.set(raw, conn);
+    if (startTls && guard?.tls()) raw.once('data', (first: Buffer) => startTls(raw, first));
+    else httpServer.emit('connection', raw);
   });
 
   // Node's own request timers run only for a server that listens itself; this one is handed sockets, so it checks them here.

@@ -3,7 +3,7 @@
 import { defaults } from '../config/config';
 import { METRICS } from '../contract/metrics';
 import { apiUrl, expectSuccess } from './openNotify';
-import { defineSource } from './source';
+import { defineSource, type Earlier } from './source';
 import { cleanLabelText, count, isObject, peopleList, ValidationError } from './validate';
 
 export interface Person {
@@ -38,3 +38,8 @@ export const astros = defineSource<Astros>({
     for (const p of data.people) info.set(1, { name: p.name, craft: p.craft });
   },
 });
+
+/** This run's astros.json data, if valid. */
+export function astrosOf(earlier: Earlier): Astros | undefined {
+  return earlier.data(astros.name) as Astros | undefined;
+}

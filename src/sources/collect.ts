@@ -2,6 +2,7 @@
 // bounded retries, concurrently except where one needs another's data, and
 // validated. Nothing here knows about metrics.
 import type { FetchConfig } from '../config/config';
+import type { EndpointRun, Sink } from '../contract/metrics';
 import { httpGet } from '../lib/http';
 import { AttemptError, withRetries } from '../lib/retry';
 import type { AnySource, Earlier } from './source';
@@ -9,8 +10,8 @@ import { enabledSources } from './table';
 import { describeBody, parseJson } from './validate';
 
 export type Outcome<T> =
-  | { ok: true; data: T; durationSeconds: number; attempts: number; attemptSeconds: number[]; warnings?: string[] }
-  | { ok: false; reason: string; url?: string; durationSeconds: number; attempts: number; attemptSeconds: number[] };
+  | { ok: true; data: T; durationSeconds: number; attemptSeconds: number[]; warnings?: string[] }
+  | { ok: false; reason: string; url?: string; durationSeconds: number; attemptSeconds: number[] };
 
 export interface Result {
   source: AnySource;
@@ -20,8 +21,6 @@ export interface Result {
 export interface Collection {
   /** One per enabled source, in the table's order. */
   results: Result[];
-  /** Unix seconds when the fetches finished. */
-  finishedAt: number;
 }
 
 export interface CollectDeps {
@@ -66,7 +65,7 @@ export async function fetchSource(source: AnySource, cfg: FetchConfig, deps: Col
       else deps.debug('attempt failed', { endpoint, attempt, reason: err.message, retryable: err instanceof AttemptError && err.retryable });
     },
   });
-  const timing = { durationSeconds: r.durationSeconds, attempts: r.attempts, attemptSeconds: r.attemptSeconds };
+  const timing = { durationSeconds: r.durationSeconds, attemptSeconds: r.attemptSeconds };
   if (r.ok) return { ok: true, data: r.value, ...timing, ...(warnings.length ? { warnings: [...warnings] } : {}) };
   // Which URL failed, for the log line: an --api-url ending in /astros.json fetched /astros.json/astros.json.
   let url: string;
@@ -101,5 +100,15 @@ export async function collect(cfg: FetchConfig, deps: CollectDeps): Promise<Coll
     );
   }
   const results = await Promise.all(pending.values());
-  return { results, finishedAt: deps.now() / 1000 };
+  return { results };
+}
+
+/** Each result as the contract sees it: an endpoint, whether it gave valid data, how long it took. */
+export function endpointRuns(c: Collection): EndpointRun[] {
+  return c.results.map(({ source, outcome }) => ({ endpoint: source.name, ok: outcome.ok, durationSeconds: outcome.durationSeconds, attemptSeconds: outcome.attemptSeconds }));
+}
+
+/** Each source's data series, for the sources with valid data. */
+export function fillAll(c: Collection, sink: Sink): void {
+  for (const { source, outcome } of c.results) if (outcome.ok) source.fill(outcome.data, sink);
 }

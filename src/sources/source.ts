@@ -4,17 +4,7 @@
 // the table and never name a source. Adding one is a file like astros.ts,
 // an entry in the table, its metric specs in contract/metrics.ts, its tests.
 import type { FetchConfig } from '../config/config';
-import type { MetricSpec } from '../contract/metrics';
-
-/** One family of the registry being filled: set a sample (labels as the spec names them). */
-export interface Family {
-  set(value: number, labels?: Record<string, string>): void;
-}
-
-/** Where a source puts its series. A family appears in the output once asked for, in the order asked. */
-export interface Sink {
-  family(spec: MetricSpec): Family;
-}
+import type { Sink } from '../contract/metrics';
 
 /** The valid data of sources that came before in this run (for one that depends on another). */
 export interface Earlier {
@@ -36,7 +26,7 @@ export interface Source<T> {
    */
   validate(json: unknown, nowSeconds: number, earlier: Earlier, warn: (message: string) => void, cfg: FetchConfig): T;
   /** Its data series. Only called with valid data: a failed source has none (no stale values). */
-  fill(data: T, sink: Sink, earlier: Earlier): void;
+  fill(data: T, sink: Sink): void;
 }
 
 /**

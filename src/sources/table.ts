@@ -13,6 +13,3 @@ export const SOURCES: readonly AnySource[] = [astros, issNow, wheretheiss, crew]
 export function enabledSources(cfg: FetchConfig): AnySource[] {
   return SOURCES.filter((s) => !s.optIn || cfg.crossCheck !== undefined);
 }
-
-/** The endpoints of a run with the defaults: what the state starts from when nothing says otherwise. */
-export const DEFAULT_ENDPOINTS: readonly string[] = SOURCES.filter((s) => !s.optIn).map((s) => s.name);

@@ -19,6 +19,8 @@ export interface IssPosition {
   /** Undefined when `visibility` was a value we do not know: only open_notify_iss_sunlit is left out. */
   sunlit: boolean | undefined;
   timestamp: number;
+  /** How far Open Notify's position of the same instant is from this one; undefined without one. */
+  errorMeters?: number;
 }
 
 /**
@@ -70,18 +72,25 @@ export const wheretheiss = defineSource<IssPosition>({
     const t = askedFor(earlier);
     return t === undefined ? base : `${base}/positions?timestamps=${t}`;
   },
-  validate: (json, nowSeconds, earlier, warn) => validateWheretheiss(json, nowSeconds, askedFor(earlier), warn),
-  fill(data, sink, earlier) {
+  validate(json, nowSeconds, earlier, warn) {
+    const p = validateWheretheiss(json, nowSeconds, askedFor(earlier), warn);
+    const on = issNowOf(earlier);
+    // Only for the same instant: a second apart they differ by ~7.7 km anyway.
+    if (!on || on.timestamp !== p.timestamp) return p;
+    const meters = greatCircleKm(on.latitude, on.longitude, p.latitude, p.longitude) * 1000;
+    return { ...p, errorMeters: Math.round(meters * 1000) / 1000 };
+  },
+  fill(data, sink) {
     sink.family(METRICS.issAltitude).set(Math.round(data.altitudeKm * 1000 * 1000) / 1000);
     sink.family(METRICS.issVelocity).set(Math.round((data.velocityKmh / 3.6) * 1000) / 1000);
     if (data.sunlit !== undefined) sink.family(METRICS.issSunlit).set(data.sunlit ? 1 : 0);
     sink.family(METRICS.referenceLatitude).set(data.latitude);
     sink.family(METRICS.referenceLongitude).set(data.longitude);
-    const on = issNowOf(earlier);
-    // Only for the same instant: a second apart they differ by ~7.7 km anyway.
-    if (on && on.timestamp === data.timestamp) {
-      const meters = greatCircleKm(on.latitude, on.longitude, data.latitude, data.longitude) * 1000;
-      sink.family(METRICS.positionError).set(Math.round(meters * 1000) / 1000);
-    }
+    if (data.errorMeters !== undefined) sink.family(METRICS.positionError).set(data.errorMeters);
   },
 });
+
+/** This run's wheretheiss.at position, if it gave one. */
+export function wheretheissOf(earlier: Earlier): IssPosition | undefined {
+  return earlier.data(wheretheiss.name) as IssPosition | undefined;
+}

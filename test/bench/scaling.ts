@@ -14,11 +14,11 @@ export function people(n: number, crafts: number): { name: string; craft: string
 if (require.main === module) {
   const [n, crafts] = process.argv.slice(2).map(Number);
   const list = people(n, crafts);
-  const ok = <T>(data: T) => ({ ok: true as const, data, durationSeconds: 0.1, attempts: 1, attemptSeconds: [0.1] });
+  const ok = <T>(data: T) => ({ ok: true as const, data, durationSeconds: 0.1, attemptSeconds: [0.1] });
   const now = Math.floor(Date.now() / 1000);
   const input = {
-    collection: { results: [{ source: astros, outcome: ok({ number: n, people: list }) }, { source: issNow, outcome: ok({ latitude: 1, longitude: 2, timestamp: now }) }], finishedAt: now },
-    state: emptyState(),
+    collection: { results: [{ source: astros, outcome: ok({ number: n, people: list }) }, { source: issNow, outcome: ok({ latitude: 1, longitude: 2, timestamp: now }) }] },
+    state: emptyState(['astros', 'iss_now']),
     now,
     refreshSeconds: 15,
     telemetryPath: '/metrics',

@@ -2,8 +2,11 @@ import { strict as assert } from 'node:assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { extractState, parseExposition, readPrevious } from '../../src/contract/previous';
-import { emptyState } from '../../src/contract/state';
+import { parseExposition, readPrevious } from '../../src/contract/previous';
+import { emptyState, restore } from '../../src/contract/state';
+
+/** The endpoints of a run without --cross-check. */
+const E = ['astros', 'iss_now'];
 import { ROOT, tempDir } from '../support/helpers';
 
 describe('parseExposition', () => {
@@ -32,14 +35,15 @@ describe('parseExposition', () => {
   for (const [name, text, re] of broken) it(`refuses ${name}`, () => assert.throws(() => parseExposition(text), re));
 });
 
-describe('readPrevious', () => {
+describe('readPrevious, then restore', () => {
   it('carries forward last-success times per endpoint, whatever other labels there are', () => {
-    const p = extractState(
+    const p = restore(
       parseExposition(
         'open_notify_last_success_timestamp_seconds{endpoint="astros",site="x"} 1700000000\n' +
           'open_notify_last_success_timestamp_seconds{endpoint="other"} 5\n' +
           'open_notify_last_success_timestamp_seconds{endpoint="iss_now"} NaN\n',
       ),
+      E,
     );
     assert.deepEqual(p.state.lastSuccess, { astros: 1700000000 });
     assert.deepEqual(p.warnings, []);
@@ -47,10 +51,10 @@ describe('readPrevious', () => {
 
   it('a missing file is a quiet first run; a corrupt one a warning', async (t) => {
     const dir = tempDir(t);
-    assert.deepEqual(await readPrevious(join(dir, 'none.prom')), { state: emptyState(), warnings: [] });
+    assert.deepEqual(await readPrevious(join(dir, 'none.prom')), { samples: [], warnings: [] });
     writeFileSync(join(dir, 'bad.prom'), 'open_notify_runs_total 5\nopen_notify_up{endpoint="astros"');
     const r = await readPrevious(join(dir, 'bad.prom'));
-    assert.deepEqual(r.state, emptyState());
+    assert.deepEqual(r.samples, []);
     assert.deepEqual(r.warnings.length, 1);
     assert.match(r.warnings[0], /bad\.prom is not valid \(file does not end with a newline \(incomplete\)\); starting fresh/);
     const d = await readPrevious(dir);
@@ -58,11 +62,11 @@ describe('readPrevious', () => {
   });
 });
 
-describe('extractState', () => {
+describe('restore (state.ts), from the previous file\'s samples', () => {
   const golden = () => parseExposition(readFileSync(join(ROOT, 'test', 'golden', 'success.prom'), 'utf8'));
 
   it('restores counters and the histogram our own output holds', () => {
-    const { state, warnings } = extractState(golden());
+    const { state, warnings } = restore(golden(), E);
     assert.deepEqual(warnings, []);
     assert.equal(state.runsTotal, 42);
     assert.equal(state.skippedRunsTotal, 1);
@@ -73,17 +77,17 @@ describe('extractState', () => {
 
   it('a previous file from an older contract (no counters) starts them at zero, quietly', () => {
     const old = golden().filter((s) => !/_total$|_bucket$|_sum$|_count$/.test(s.name));
-    const { state, warnings } = extractState(old);
+    const { state, warnings } = restore(old, E);
     assert.deepEqual(warnings, []);
     assert.equal(state.runsTotal, 0);
-    assert.deepEqual(state.requestDuration, emptyState().requestDuration);
+    assert.deepEqual(state.requestDuration, emptyState(E).requestDuration);
     assert.ok(state.lastSuccess.astros > 0);
   });
 
   it('other buckets (a different contract version) reset the histogram with a warning', () => {
     const other = golden().filter((s) => !(s.name.endsWith('_bucket') && s.labels.le === '0.025'));
-    const { state, warnings } = extractState(other);
-    assert.deepEqual(state.requestDuration, emptyState().requestDuration);
+    const { state, warnings } = restore(other, E);
+    assert.deepEqual(state.requestDuration, emptyState(E).requestDuration);
     assert.equal(state.runsTotal, 42);
     assert.match(warnings.join(), /open_notify_request_duration_seconds has other buckets/);
   });
@@ -91,16 +95,16 @@ describe('extractState', () => {
   it('negative, fractional or NaN counters reset to zero with a warning, never go backwards otherwise', () => {
     for (const v of [-1, 2.5, NaN, Infinity]) {
       const s = golden().map((x) => (x.name === 'open_notify_runs_total' ? { ...x, value: v } : x));
-      const { state, warnings } = extractState(s);
+      const { state, warnings } = restore(s, E);
       assert.equal(state.runsTotal, 0, String(v));
       assert.match(warnings.join(), /open_notify_runs_total is not a single whole count/);
     }
     const s = golden().map((x) => (x.name === 'open_notify_fetch_failures_total' ? { ...x, value: -3 } : x));
-    assert.deepEqual(extractState(s).state.fetchFailuresTotal, { astros: 0, iss_now: 0 });
+    assert.deepEqual(restore(s, E).state.fetchFailuresTotal, { astros: 0, iss_now: 0 });
   });
 
   it('buckets that go down are inconsistent', () => {
     const s = golden().map((x) => (x.name.endsWith('_bucket') && x.labels.le === '0.01' ? { ...x, value: 1000 } : x));
-    assert.match(extractState(s).warnings.join(), /inconsistent/);
+    assert.match(restore(s, E).warnings.join(), /inconsistent/);
   });
 });

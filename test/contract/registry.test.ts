@@ -6,22 +6,26 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { METRIC_LIST } from '../../src/contract/metrics';
 import { parseExposition } from '../../src/contract/previous';
-import { buildRegistry, type BuildMeta } from '../../src/contract/registry';
+import { buildRegistry as build, type BuildMeta } from '../../src/contract/registry';
 import { advance, emptyState, type RunState } from '../../src/contract/state';
-import type { Collection, Outcome } from '../../src/sources/collect';
+import { endpointRuns, fillAll, type Collection, type Outcome } from '../../src/sources/collect';
 import { SOURCES } from '../../src/sources/table';
 import { ROOT } from '../support/helpers';
+
+/** The pipeline's call: each source fills its own series, then the contract's. */
+const buildRegistry = (c: Collection, state: RunState, meta: BuildMeta) => build(endpointRuns(c), (sink) => fillAll(c, sink), state, meta);
+const advanceBy = (prev: RunState, c: Collection, now: number) => advance(prev, endpointRuns(c), now);
+const E = ['astros', 'iss_now'];
 
 const GOLDEN = join(ROOT, 'test', 'golden');
 
 /** Outcomes by source name; the run's results in the table's order. */
 type Outcomes = Record<string, Outcome<unknown>>;
-const collection = (o: Outcomes, finishedAt = 1763900000.5): Collection => ({
+const collection = (o: Outcomes): Collection => ({
   results: SOURCES.filter((s) => o[s.name]).map((source) => ({ source, outcome: o[source.name] })),
-  finishedAt,
 });
 
-const ok = <T>(data: T, durationSeconds: number) => ({ ok: true as const, data, durationSeconds, attempts: 1, attemptSeconds: [durationSeconds] });
+const ok = <T>(data: T, durationSeconds: number) => ({ ok: true as const, data, durationSeconds, attemptSeconds: [durationSeconds] });
 
 const success: Outcomes = {
   astros: ok(
@@ -40,7 +44,7 @@ const success: Outcomes = {
 
 const partial: Outcomes = {
   ...success,
-  astros: { ok: false, reason: 'HTTP 503', durationSeconds: 1.25, attempts: 3, attemptSeconds: [0.1, 0.1, 0.1] },
+  astros: { ok: false, reason: 'HTTP 503', durationSeconds: 1.25, attemptSeconds: [0.1, 0.1, 0.1] },
 };
 
 const hostile: Outcomes = {
@@ -62,7 +66,7 @@ const hostile: Outcomes = {
 /** With --cross-check: wheretheiss.at ~6.9 km off Open Notify for the same second; the crew source agrees. */
 const crossCheck: Outcomes = {
   ...success,
-  wheretheiss: ok({ latitude: -44.43, longitude: 120.1822, altitudeKm: 418.91, velocityKmh: 27580.5, sunlit: true, timestamp: 1763899990 }, 0.2),
+  wheretheiss: ok({ latitude: -44.43, longitude: 120.1822, altitudeKm: 418.91, velocityKmh: 27580.5, sunlit: true, timestamp: 1763899990, errorMeters: 6916.065 }, 0.2),
   crew: ok({ number: 3, people: [] }, 0.1),
 };
 
@@ -70,7 +74,7 @@ const meta: BuildMeta = { now: 1763900000.5, version: '0.1.0', nodejs: '20.20.2'
 
 /** As if 41 runs had been written before this one, two of them with astros failing. */
 const before: RunState = {
-  ...emptyState(),
+  ...emptyState(E),
   runsTotal: 41,
   skippedRunsTotal: 1,
   fetchFailuresTotal: { astros: 2, iss_now: 0 },
@@ -83,7 +87,7 @@ const before: RunState = {
 
 async function golden(name: string, o: Outcomes, m: BuildMeta, prev: RunState = before): Promise<void> {
   const c = collection(o);
-  const text = await buildRegistry(c, advance(prev, c, m.now), m).metrics();
+  const text = await buildRegistry(c, advanceBy(prev, c, m.now), m).metrics();
   const file = join(GOLDEN, name);
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
   assert.equal(text, readFileSync(file, 'utf8'), `${name} differs from the golden file (UPDATE_GOLDEN=1 rewrites it)`);
@@ -93,7 +97,7 @@ describe('exposition golden files', () => {
   it('success', () => golden('success.prom', success, meta));
   it('partial failure: up 0, no data series, last success carried forward', () => golden('partial.prom', partial, meta));
   it('partial failure without a previous file: no last-success series for the failed endpoint', () =>
-    golden('partial-fresh.prom', partial, meta, emptyState()));
+    golden('partial-fresh.prom', partial, meta, emptyState(E)));
   it('hostile names, with constant labels', () => golden('hostile.prom', hostile, { ...meta, labels: { site: 'lab "1"' } }));
   it('--cross-check: the independent sources and the position error after the Open Notify series', () => golden('cross-check.prom', crossCheck, meta));
 });
@@ -101,7 +105,7 @@ describe('exposition golden files', () => {
 describe('the contract in the output', () => {
   it('every family in the contract appears in the --cross-check output with its HELP and TYPE', async () => {
     const c = collection(crossCheck);
-    const text = await buildRegistry(c, advance(emptyState(), c, meta.now), meta).metrics();
+    const text = await buildRegistry(c, advanceBy(emptyState(E), c, meta.now), meta).metrics();
     for (const m of METRIC_LIST.filter((x) => !x.serveOnly)) {
       assert.ok(text.includes(`# HELP ${m.name} ${m.help}\n# TYPE ${m.name} ${m.type}\n`), m.name);
     }
@@ -118,7 +122,7 @@ describe('series identity', () => {
       { name: 'Oleg', craft: 'ISS,name:Ivan' },
     ];
     const c = collection({ ...success, astros: ok({ number: people.length, people }, 0.01) });
-    const text = await buildRegistry(c, advance(emptyState(), c, meta.now), meta).metrics();
+    const text = await buildRegistry(c, advanceBy(emptyState(E), c, meta.now), meta).metrics();
     const info = parseExposition(text).filter((s) => s.name === 'open_notify_astronaut_info');
     assert.deepEqual(
       info.map((s) => s.labels),

@@ -8,14 +8,14 @@ import { project } from '../../src/outputs/worldMap';
 import type { Outcome } from '../../src/sources/collect';
 import { SOURCES } from '../../src/sources/table';
 
-const ok = <T>(data: T): Outcome<T> => ({ ok: true, data, durationSeconds: 0.05, attempts: 1, attemptSeconds: [0.05] });
-const failed: Outcome<never> = { ok: false, reason: 'HTTP 503: <b>down</b>', durationSeconds: 1, attempts: 3, attemptSeconds: [0.3, 0.3, 0.3] };
+const ok = <T>(data: T): Outcome<T> => ({ ok: true, data, durationSeconds: 0.05, attemptSeconds: [0.05] });
+const failed: Outcome<never> = { ok: false, reason: 'HTTP 503: <b>down</b>', durationSeconds: 1, attemptSeconds: [0.3, 0.3, 0.3] };
 const NOW = 1_763_900_000;
 
 function input(outcomes: Record<string, Outcome<unknown>>): PageInput {
   return {
-    collection: { results: SOURCES.filter((s) => outcomes[s.name]).map((source) => ({ source, outcome: outcomes[source.name] })), finishedAt: NOW },
-    state: { ...emptyState(), lastSuccess: { astros: NOW - 60, iss_now: NOW } },
+    collection: { results: SOURCES.filter((s) => outcomes[s.name]).map((source) => ({ source, outcome: outcomes[source.name] })) },
+    state: { ...emptyState(['astros', 'iss_now']), lastSuccess: { astros: NOW - 60, iss_now: NOW } },
     now: NOW,
     refreshSeconds: 15,
     telemetryPath: '/metrics',
@@ -71,11 +71,11 @@ describe('landing page', () => {
       input({
         astros: ok({ number: 500, people }),
         iss_now: ok({ latitude: 1, longitude: 2, timestamp: NOW }),
-        wheretheiss: ok({ latitude: 1.05, longitude: 2.02, altitudeKm: 420, velocityKmh: 27600, sunlit: false, timestamp: NOW }),
+        wheretheiss: ok({ latitude: 1.05, longitude: 2.02, altitudeKm: 420, velocityKmh: 27600, sunlit: false, timestamp: NOW, errorMeters: 5983.2 }),
       }),
     );
     assert.match(html, /<g id="reference" class="reference" data-latitude="1.05"/);
-    assert.match(html, /km from Open Notify's for the same second; 420 km up, eclipsed/);
+    assert.match(html, /, 6.0 km from Open Notify's for the same second; 420 km up, eclipsed/);
     assert.ok(Buffer.byteLength(html) < 150_000, `${Buffer.byteLength(html)} bytes`);
   });
 

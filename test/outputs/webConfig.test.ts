@@ -62,7 +62,6 @@ describe('loadWebConfig', () => {
     assert.deepEqual(files, [join(p.dir, 'web.yml'), join(p.dir, 'server.pem'), join(p.dir, 'server.key'), join(p.dir, 'ca.pem')]);
     assert.deepEqual(w.headers, { 'X-Frame-Options': 'deny', 'Strict-Transport-Security': 'max-age=31536000' });
     assert.deepEqual([...w.users], [['prom', HASH]]);
-    assert.equal(w.http2, false);
   });
 
   it('inline cert and key, and no TLS at all, are fine too', async (t) => {
@@ -96,6 +95,7 @@ describe('a bad web config: exit 2 at start, one line naming the file and the ke
     ['a header not on the list', () => 'http_server_config:\n  headers:\n    Server: x\n', /http_server_config\.headers\.Server: unknown key/],
     ['a bad X-Frame-Options', () => 'http_server_config:\n  headers:\n    X-Frame-Options: allow\n', /X-Frame-Options: "allow" is not one of deny, sameorigin/],
     ['not YAML', () => 'tls_server_config: [\n', /\(file\): not valid YAML/],
+    ['http2 that is not a boolean', () => 'http_server_config:\n  http2: yes please\n', /http_server_config\.http2: /],
     ['cert and cert_file both', (p) => `tls_server_config:\n  cert: x\n  cert_file: ${p.serverCert}\n  key_file: server.key\n`, /cert_file: give cert or cert_file, not both/],
   ];
   for (const [name, yaml, why] of cases) {

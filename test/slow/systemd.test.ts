@@ -6,7 +6,7 @@
 // same with the command in /usr/bin instead of /usr/local/bin.
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -27,9 +27,14 @@ function readmeBlock(first: string): string[] {
   return block.trimEnd().split('\n');
 }
 
+/** A CA the machine's own npm needs (a TLS-intercepting proxy), for npm in the container too. */
+const CA = process.env.NODE_EXTRA_CA_CERTS && existsSync(process.env.NODE_EXTRA_CA_CERTS) ? process.env.NODE_EXTRA_CA_CERTS : undefined;
+const CA_IN = '/run/one-extra-ca.crt';
+
 /** A shell command in the booted container, as root in /root. */
 function sh(script: string, timeoutMs = 300_000): string {
-  const r = podman(['exec', '-w', '/root', '-e', 'npm_config_prefer_offline=true', NAME, 'bash', '-euo', 'pipefail', '-c', script], timeoutMs);
+  const env = ['-e', 'npm_config_prefer_offline=true', ...(CA ? ['-e', `NODE_EXTRA_CA_CERTS=${CA_IN}`] : [])];
+  const r = podman(['exec', '-w', '/root', ...env, NAME, 'bash', '-euo', 'pipefail', '-c', script], timeoutMs);
   assert.equal(r.code, 0, `${script}\n${r.out}${r.err}`);
   return r.out;
 }
@@ -62,7 +67,7 @@ describe('README install steps under a real systemd (podman, systemd as PID 1)',
     t.after(() => rmSync(join(tree, '..'), { recursive: true, force: true }));
     execFileSync('bash', ['-c', `git ls-files -z | tar --null -T - -cf ${tree}`], { cwd: ROOT });
     const cache = execFileSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).trim();
-    const run = podmanRun(['run', '-d', '--systemd=always', '--network', 'host', '-v', `${cache}:/root/.npm`, '-v', `${tree}:/clone.tar:ro`, '--name', NAME, IMAGE, '/sbin/init']);
+    const run = podmanRun(['run', '-d', '--systemd=always', '--network', 'host', '-v', `${cache}:/root/.npm`, '-v', `${tree}:/clone.tar:ro`, ...(CA ? ['-v', `${CA}:${CA_IN}:ro`] : []), '--name', NAME, IMAGE, '/sbin/init']);
     assert.equal(run.code, 0, run.err);
     await waitFor('systemd to boot', () => (/running|degraded/.test(podman(['exec', NAME, 'systemctl', 'is-system-running']).out) ? true : undefined), 60_000);
 

@@ -22,6 +22,17 @@ describe('wheretheiss URL', () => {
   });
 });
 
+describe('the position error', () => {
+  it("is computed once, in validation: the great-circle distance to Open Notify's position of the same instant; none without one", () => {
+    const on = { data: (n: string) => (n === issNow.name ? { latitude: 0, longitude: 0, timestamp: NOW } : undefined) };
+    // One degree of longitude on the equator: 2πR/360 with R = 6371.0088 km.
+    const p = wheretheiss.validate([wheretheissPosition(0, 1, NOW)], NOW, on, () => {}, cfg) as { errorMeters?: number };
+    assert.equal(p.errorMeters, 111195.08);
+    const current = wheretheiss.validate(wheretheissPosition(0, 1, NOW), NOW, { data: () => undefined }, () => {}, cfg) as { errorMeters?: number };
+    assert.equal(current.errorMeters, undefined);
+  });
+});
+
 describe('validateWheretheiss', () => {
   it('accepts one position for the timestamp asked, or the current position', () => {
     const p = validateWheretheiss([wheretheissPosition(-44.4, 120.1, NOW)], NOW, NOW);
