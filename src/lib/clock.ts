@@ -1,6 +1,5 @@
 // A monotonic clock in milliseconds. Not performance.now(): its first use
-// loads perf_hooks (11 modules: +1.2 ms, +0.7 MiB on a bare node, npm run
-// bench's figures for start-up), which a one-shot run would pay every start.
+// loads perf_hooks, which a one-shot would pay every start (npm run bench, startup).
 export function monotonicMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }

@@ -1,6 +1,6 @@
-// Promise versions of the callback fs calls we use. Not node:fs/promises:
-// loading it also loads readline and file watchers (8 modules: +0.9 ms,
-// +0.7 MiB on a bare node), which a one-shot run would pay every start.
+// Promise versions of the callback fs calls we use. Not node:fs/promises: it
+// also loads readline and file watchers, which a one-shot would pay every
+// start (npm run bench, startup).
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
 
@@ -80,7 +80,7 @@ export async function readRegularFile(path: string, maxBytes: number): Promise<B
     if (st.size > maxBytes) return { kind: 'tooLarge', bytes: st.size };
     // Sized by fstat, one byte over to notice a file that grew meanwhile, and
     // grown (up to the cap) if it did; not maxBytes up front: V8 counts that
-    // as external memory and collects for it (-0.5 ms a one-shot, npm run bench).
+    // as external memory and collects for it (npm run bench, startup).
     let buf = Buffer.allocUnsafe(Math.min(st.size, maxBytes) + 1);
     let filled = 0;
     for (;;) {

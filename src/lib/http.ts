@@ -1,6 +1,5 @@
-// One bounded HTTP GET on node:http/node:https. Node 20's global fetch costs
-// ~120 ms and ~40 MiB at first use, which a one-shot run every minute pays
-// forever; node:http costs next to nothing.
+// One bounded HTTP GET on node:http/node:https: Node 20's global fetch costs
+// a one-shot more at first use than the whole run (npm run bench, startup).
 import type { IncomingMessage, ClientRequest } from 'node:http';
 import type { Transform } from 'node:stream';
 import { formatBytes, formatMs } from './format';

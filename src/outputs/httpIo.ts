@@ -6,9 +6,8 @@ import type { ServerResponse } from 'node:http';
 const WRITE_SLICE = 64 * 1024;
 
 /**
- * Sends a body a slice at a time, each once the socket has taken the last:
- * 256 slow readers of a 3 MB answer hold 64 KiB each, not 3 MB (npm run
- * bench, slow readers). The slices are views of the shared buffers.
+ * Sends a body a slice at a time, each once the socket has taken the last
+ * (npm run bench, slowreaders). The slices are views of the shared buffers.
  */
 export async function sendBody(res: ServerResponse, parts: readonly Buffer[]): Promise<void> {
   for (const part of parts) {

@@ -25,12 +25,7 @@ export interface PageInput {
   version: string;
 }
 
-/**
- * Names listed per craft. A real crew is a handful; an answer with 45,000
- * people on one craft (it fits under the 1 MiB cap) is no list a reader can
- * use, and rendered whole it was a 1.3 MB page. The count stays exact and
- * the metrics keep every person.
- */
+/** Names listed per craft: a real crew is a handful, but --max-people may be raised. The count stays exact, the metrics keep everyone. */
 export const MAX_NAMES_PER_CRAFT = 200;
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -42,9 +37,9 @@ export function esc(text: string): string {
 let land: string | undefined;
 /**
  * The coastline path, generated at build time (outputs/worldMap.ts) into a
- * file of its own beside the bundle, read on the first render only: 69 KB
- * that a one-shot never loads (in the bundle it cost every run ~0.13 MiB,
- * npm run bench). tsc's output of this module is two directories below.
+ * file beside the bundle and read on the first render: a one-shot never
+ * loads it (npm run bench, startup). tsc's output of this module is two
+ * directories below.
  */
 function landPath(): string {
   if (land === undefined) {
@@ -109,8 +104,7 @@ function people(astros: Astros | undefined, reason: string | undefined): string 
     if (craft.names.length < MAX_NAMES_PER_CRAFT) craft.names.push(person.name);
   }
   const crafts = [...byCraft.entries()]
-    // By code point, not localeCompare: ICU's collation data paged in for one
-    // sort cost serve ~2 MiB of RSS (npm run bench, daemons).
+    // By code point, not localeCompare: ICU's collation data would page into serve's RSS (npm run bench, daemons).
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([craft, { count, names }]) => {
       const more = count > names.length ? `<li class="more">… and ${count - names.length} more</li>` : '';

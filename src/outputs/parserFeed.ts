@@ -8,7 +8,7 @@ const PARSE_SLICE_BYTES = 2048;
 /**
  * Feeds a connection's bytes to Node's HTTP parser a slice at a time, and
  * stops at once when the connection is closed. Node parses every request in
- * a chunk it has read (64 KiB: ~1,300 pipelined GETs) before a handler's
+ * a whole chunk it has read before a handler's
  * close takes effect (npm run bench, flood). This relies on how http.Server
  * reads a socket (its one 'data' listener); where that is not what it
  * finds, it leaves the socket as it is and returns false (serve warns once);
