@@ -2,12 +2,12 @@
 // contents, every link into docs/ landing on a heading, and its worked
 // TLS + basic-auth example run as written (paths and port aside).
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { githubAnchor } from '../../src/contract/rules';
-import { requireBinary, ROOT, runCli, startCli, tempDir, useFakeApi } from '../support/helpers';
+import { BIN, requireBinary, ROOT, runCli, startCli, tempDir, useFakeApi } from '../support/helpers';
 import { freePort, waitFor } from '../support/peers';
 
 const README = join(ROOT, 'README.md');
@@ -71,6 +71,34 @@ describe('README and docs/', () => {
         if (anchor) assert.ok(anchors(dest).has(anchor), `${file}: ${target}: no such heading`);
       }
     }
+  });
+
+  it('the one-shot, rules and dashboard blocks run as written, their paths in a temp directory', async (t) => {
+    if (!requireBinary(t, 'promtool', 'prometheus')) return;
+    const text = readFileSync(README, 'utf8');
+    const blocks = ['open-notify-exporter -o ', 'open-notify-exporter rules -o ', 'open-notify-exporter rules -o /etc/prometheus/rules/open-notify-exporter.yml   #'].map((first) => {
+      const b = [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).find((x) => x.startsWith(first));
+      assert.ok(b, `README has a block starting ${first}`);
+      return b;
+    });
+    const dir = tempDir(t);
+    // The command as npm installs it: a name on the PATH.
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'open-notify-exporter'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
+    const places = ['/var/lib/prometheus/node-exporter', '/etc/prometheus/rules', '/var/lib/grafana/dashboards'];
+    for (const p of places) mkdirSync(join(dir, p), { recursive: true });
+    const env = { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}`, OPEN_NOTIFY_API_URL: fake().url };
+    for (const block of blocks) {
+      const script = places.reduce((b, p) => b.replaceAll(p, join(dir, p)), block);
+      // Not spawnSync: the fake API answers from this process's event loop.
+      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        execFile('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, env, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}` }));
+      });
+      assert.equal(r.code, 0, `${script}\n${r.out}`);
+    }
+    assert.match(readFileSync(join(dir, places[0], 'open_notify.prom'), 'utf8'), /^open_notify_up\{endpoint="iss_now"\} 1$/m);
+    assert.match(readFileSync(join(dir, places[1], 'open-notify-exporter.yml'), 'utf8'), /alert: OpenNotifyEndpointDown/);
+    assert.equal((JSON.parse(readFileSync(join(dir, places[2], 'open-notify-exporter.json'), 'utf8')) as { uid: string }).uid, 'open-notify-exporter');
   });
 
   it("the worked TLS + basic-auth example runs as written: openssl, htpasswd, the web config, serve, curl", async (t) => {
