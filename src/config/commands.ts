@@ -1,6 +1,6 @@
 // The subcommands: their own options, help text and the config each builds.
 import { Command, Option } from 'commander';
-import type { Listen, Trigger } from './config';
+import type { Listen, RunConfig, Trigger } from './config';
 import { OWN_LABELS } from '../contract/metrics';
 import type { PushConfig } from '../modes/push';
 import type { DashboardConfig } from '../contract/dashboard';
@@ -16,7 +16,7 @@ import { parseCount, parseCron, parseDistance, parseDuration, parseTimezone } fr
 
 export type Parsed =
   | { kind: 'exit'; code: number }
-  | { kind: 'once'; run: import('./config').RunConfig; log: LogConfig }
+  | { kind: 'once'; run: RunConfig; log: LogConfig }
   | { kind: 'rules'; rules: RulesConfig; output: string }
   | { kind: 'dashboard'; dashboard: DashboardConfig; output: string }
   | { kind: 'healthcheck'; healthcheck: HealthcheckConfig }

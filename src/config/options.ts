@@ -112,8 +112,7 @@ export function crossCheckOn(o: CrossCheckOpt, cmd: Command): boolean {
 
 /** A usage error: one line, exit 2. */
 export function refuse(cmd: Command, text: string): never {
-  cmd.error(`error: ${text}`, { exitCode: ExitCode.usage, code: 'open-notify-exporter.usage' });
-  throw new Error('unreachable');
+  return cmd.error(`error: ${text}`, { exitCode: ExitCode.usage, code: 'open-notify-exporter.usage' });
 }
 
 /** Why a constant label may not use a name: ours, or one Prometheus sets itself. */
