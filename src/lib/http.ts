@@ -1,7 +1,7 @@
 // One bounded HTTP GET on node:http/node:https: Node 20's global fetch costs
 // a one-shot more at first use than the whole run (npm run bench, startup).
 import type { IncomingMessage, ClientRequest } from 'node:http';
-import type { Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { formatBytes, formatMs } from './format';
 import { AttemptError, STOPPED } from './retry';
 import { tlsPhrase } from './tlsErrors';
@@ -91,128 +91,97 @@ export function httpGet(url: string, opts: GetOptions): Promise<GetResult> {
  * One bounded HTTP exchange. Redirects are followed for GET only: a PUT's
  * body is not sent again, so its caller sees the 3xx as it came.
  */
-export function httpRequest(url: string, opts: RequestOptions): Promise<GetResult> {
+export async function httpRequest(url: string, opts: RequestOptions): Promise<GetResult> {
+  if (opts.signal?.aborted) throw new AttemptError(STOPPED, false);
+  let req: ClientRequest | undefined;
+  let stop: (err: AttemptError) => void = () => undefined;
+  const stopped = new Promise<never>((_, reject) => (stop = reject));
+  const timer = setTimeout(() => stop(new AttemptError(`no complete response within ${formatMs(opts.timeoutMs)}`, true)), opts.timeoutMs);
+  const onAbort = () => stop(new AttemptError(STOPPED, false));
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await Promise.race([exchange(url, opts, (r) => (req = r)), stopped]);
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+    req?.destroy();
+  }
+}
+
+async function exchange(url: string, opts: RequestOptions, sent: (req: ClientRequest) => void): Promise<GetResult> {
   const body = opts.body === undefined ? undefined : Buffer.from(opts.body);
-  return new Promise<GetResult>((resolve, reject) => {
-    let settled = false;
-    let req: ClientRequest | undefined;
-    const timer = setTimeout(() => {
-      fail(new AttemptError(`no complete response within ${formatMs(opts.timeoutMs)}`, true));
-    }, opts.timeoutMs);
-
-    const onAbort = () => fail(new AttemptError(STOPPED, false));
-    function fail(err: Error): void {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      req?.destroy();
-      reject(err);
+  let target = url;
+  for (let redirects = 0; ; redirects++) {
+    let parsed: URL;
+    try {
+      parsed = new URL(target);
+    } catch {
+      throw new AttemptError(`invalid URL ${JSON.stringify(target)}`, false);
     }
-    function done(result: GetResult): void {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      resolve(result);
-    }
-    if (opts.signal?.aborted) return onAbort();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const attempt = (target: string, redirectsLeft: number): void => {
-      let parsed: URL;
-      try {
-        parsed = new URL(target);
-      } catch {
-        fail(new AttemptError(`invalid URL ${JSON.stringify(target)}`, false));
-        return;
-      }
-      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-        fail(new AttemptError(`refusing ${parsed.protocol} URL (only http and https)`, false));
-        return;
-      }
-      // Loaded on demand: the real API is HTTP only, so TLS code is rarely needed.
-      const mod = (parsed.protocol === 'https:' ? require('node:https') : require('node:http')) as typeof import('node:http');
-      req = mod.request(parsed, {
-        method: opts.method,
-        agent: false,
-        ...(parsed.protocol === 'https:' ? opts.tls : undefined),
-        headers: {
-          'user-agent': opts.userAgent,
-          accept: opts.accept ?? 'application/json',
-          'accept-encoding': 'gzip, deflate',
-          connection: 'close',
-          ...(body ? { 'content-type': opts.contentType ?? 'application/octet-stream', 'content-length': body.length } : {}),
-        },
-      });
-      req.on('error', (err) => fail(netError(err)));
-      req.on('response', (res: IncomingMessage) => {
-        const status = res.statusCode ?? 0;
-        if (opts.method === 'GET' && status >= 300 && status < 400 && res.headers.location !== undefined) {
-          res.resume();
-          if (redirectsLeft <= 0) {
-            fail(new AttemptError(`too many redirects (more than ${opts.maxRedirects})`, false));
-            return;
-          }
-          let next: string;
-          try {
-            next = new URL(res.headers.location, parsed).toString();
-          } catch {
-            fail(new AttemptError(`redirect to an invalid location`, false));
-            return;
-          }
-          req?.destroy();
-          attempt(next, redirectsLeft - 1);
-          return;
-        }
-        const declared = Number(res.headers['content-length']);
-        const encoding = (res.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
-        if (encoding === 'identity' && declared > opts.maxBodyBytes) {
-          fail(new AttemptError(`body of ${declared} bytes exceeds the ${formatBytes(opts.maxBodyBytes)} cap`, false));
-          return;
-        }
-        let stream: IncomingMessage | Transform = res;
-        if (encoding === 'gzip' || encoding === 'x-gzip' || encoding === 'deflate') {
-          const zlib = require('node:zlib') as typeof import('node:zlib');
-          const decoder = encoding === 'deflate' ? zlib.createInflate() : zlib.createGunzip();
-          res.on('error', (err) => fail(new AttemptError(describeNetError(err), true)));
-          stream = res.pipe(decoder);
-        } else if (encoding !== 'identity') {
-          res.resume();
-          fail(new AttemptError(`unsupported content-encoding ${JSON.stringify(encoding)}`, false));
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        stream.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > opts.maxBodyBytes) {
-            // Stop reading at the cap: a hostile server must not grow our memory.
-            fail(new AttemptError(`body exceeds the ${formatBytes(opts.maxBodyBytes)} cap`, false));
-            if (stream !== res) (stream as Transform).destroy();
-            return;
-          }
-          chunks.push(chunk);
-        });
-        stream.on('error', (err: NodeJS.ErrnoException) => fail(new AttemptError(describeNetError(err), true)));
-        res.on('aborted', () => fail(new AttemptError('connection closed before the body was complete', true)));
-        stream.on('end', () => {
-          if (!res.complete) {
-            fail(new AttemptError('connection closed before the body was complete', true));
-            return;
-          }
-          done({
-            status,
-            body: Buffer.concat(chunks, size),
-            contentType: String(res.headers['content-type'] ?? ''),
-            url: parsed.toString(),
-            location: res.headers.location,
-          });
-        });
-      });
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new AttemptError(`refusing ${parsed.protocol} URL (only http and https)`, false);
+    // Loaded on demand: the real API is HTTP only, so TLS code is rarely needed.
+    const mod = (parsed.protocol === 'https:' ? require('node:https') : require('node:http')) as typeof import('node:http');
+    const req = mod.request(parsed, {
+      method: opts.method,
+      agent: false,
+      ...(parsed.protocol === 'https:' ? opts.tls : undefined),
+      headers: {
+        'user-agent': opts.userAgent,
+        accept: opts.accept ?? 'application/json',
+        'accept-encoding': 'gzip, deflate',
+        connection: 'close',
+        ...(body ? { 'content-type': opts.contentType ?? 'application/octet-stream', 'content-length': body.length } : {}),
+      },
+    });
+    sent(req);
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      req.on('error', (err) => reject(netError(err)));
+      req.on('response', resolve);
       req.end(body);
-    };
+    });
+    const status = res.statusCode ?? 0;
+    const location = res.headers.location;
+    if (opts.method === 'GET' && status >= 300 && status < 400 && location !== undefined) {
+      res.resume();
+      if (redirects >= opts.maxRedirects) throw new AttemptError(`too many redirects (more than ${opts.maxRedirects})`, false);
+      try {
+        target = new URL(location, parsed).toString();
+      } catch {
+        throw new AttemptError('redirect to an invalid location', false);
+      }
+      req.destroy();
+      continue;
+    }
+    return { status, body: await readBody(res, opts.maxBodyBytes), contentType: String(res.headers['content-type'] ?? ''), url: parsed.toString(), location };
+  }
+}
 
-    attempt(url, opts.maxRedirects);
-  });
+/** The body, decoded, read only up to the cap: a hostile server must not grow our memory. */
+async function readBody(res: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(res.headers['content-length']);
+  const encoding = (res.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+  if (encoding === 'identity' && declared > maxBytes) throw new AttemptError(`body of ${declared} bytes exceeds the ${formatBytes(maxBytes)} cap`, false);
+  let stream: Readable = res;
+  if (encoding === 'gzip' || encoding === 'x-gzip' || encoding === 'deflate') {
+    const zlib = require('node:zlib') as typeof import('node:zlib');
+    const decoder = encoding === 'deflate' ? zlib.createInflate() : zlib.createGunzip();
+    res.on('error', (err) => decoder.destroy(err));
+    stream = res.pipe(decoder);
+  } else if (encoding !== 'identity') {
+    res.resume();
+    throw new AttemptError(`unsupported content-encoding ${JSON.stringify(encoding)}`, false);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) throw new AttemptError(`body exceeds the ${formatBytes(maxBytes)} cap`, false);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    throw err instanceof AttemptError ? err : new AttemptError(describeNetError(err as NodeJS.ErrnoException), true);
+  }
+  if (!res.complete) throw new AttemptError('connection closed before the body was complete', true);
+  return Buffer.concat(chunks, size);
 }
