@@ -1,7 +1,6 @@
 // The subcommands: their own options, help text and the config each builds.
 import { Command, Option } from 'commander';
 import type { Listen, RunConfig, Trigger } from './config';
-import { OWN_LABELS } from '../contract/metrics';
 import type { PushConfig } from '../modes/push';
 import type { DashboardConfig } from '../contract/dashboard';
 import { DASHBOARD_DEFAULTS } from '../contract/dashboard';
@@ -39,10 +38,7 @@ function parseTelemetryPath(text: string): string {
   return text;
 }
 
-const GROUPING_RESERVED: Record<string, string> = {
-  ...Object.fromEntries(OWN_LABELS.map((n) => [n, "is used by the exporter's own series"])),
-  job: 'is set by --job',
-};
+const GROUPING_RESERVED: Record<string, string> = { ...o.OWN_RESERVED, job: 'is set by --job' };
 
 const duration = (flags: string, description: string, def: string) => new Option(flags, description).default(parseDuration(def), def).argParser(o.arg(parseDuration));
 

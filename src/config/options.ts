@@ -115,9 +115,12 @@ export function refuse(cmd: Command, text: string): never {
   return cmd.error(`error: ${text}`, { exitCode: ExitCode.usage, code: 'open-notify-exporter.usage' });
 }
 
+/** The label names our own series use, which a constant label may not take. */
+export const OWN_RESERVED: Readonly<Record<string, string>> = Object.fromEntries(OWN_LABELS.map((n) => [n, "is used by the exporter's own series"]));
+
 /** Why a constant label may not use a name: ours, or one Prometheus sets itself. */
 const LABEL_RESERVED: Record<string, string> = {
-  ...Object.fromEntries(OWN_LABELS.map((n) => [n, "is used by the exporter's own series"])),
+  ...OWN_RESERVED,
   job: 'is set by Prometheus from the scrape target (a constant one arrives renamed exported_job unless honor_labels)',
   instance: 'is set by Prometheus from the scrape target (a constant one arrives renamed exported_instance unless honor_labels)',
 };

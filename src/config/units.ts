@@ -62,21 +62,12 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Names the exposition format gives a meaning: a constant `le` doubles the histogram's own and node_exporter drops the file. */
 const EXPOSITION_LABELS = ['le', 'quantile'];
 
-function isList(r: readonly string[] | Readonly<Record<string, string>>): r is readonly string[] {
-  return Array.isArray(r);
-}
-
 /**
- * `name=value` for a constant label. `reserved` names are refused with a
- * reason (an array: the names our own series use, because prom-client lets
- * a series' own label win over a default label, so a clash would silently
- * drop the operator's value on some series and not others).
+ * `name=value` for a constant label. A `reserved` name is refused with its
+ * reason: prom-client lets a series' own label win over a default label, so
+ * reusing one of ours would silently drop the operator's value on some series.
  */
-export function parseLabel(
-  text: string,
-  reserved: readonly string[] | Readonly<Record<string, string>>,
-  allowEmpty = false,
-): [string, string] {
+export function parseLabel(text: string, reserved: Readonly<Record<string, string>>, allowEmpty = false): [string, string] {
   const eq = text.indexOf('=');
   if (eq <= 0) throw new Error('expected name=value');
   const name = text.slice(0, eq);
@@ -84,8 +75,7 @@ export function parseLabel(
   if (!LABEL_NAME.test(name)) throw new Error(`label name "${name}" must match [a-zA-Z_][a-zA-Z0-9_]*`);
   if (name.startsWith('__')) throw new Error(`label name "${name}" is reserved (starts with __)`);
   if (EXPOSITION_LABELS.includes(name)) throw new Error(`label name "${name}" is reserved by the exposition format (histogram buckets carry le, summaries quantile)`);
-  const why = isList(reserved) ? (reserved.includes(name) ? "is used by the exporter's own series" : undefined) : Object.hasOwn(reserved, name) ? reserved[name] : undefined;
-  if (why !== undefined) throw new Error(`label name "${name}" ${why}`);
+  if (Object.hasOwn(reserved, name)) throw new Error(`label name "${name}" ${reserved[name]}`);
   if (value === '' && !allowEmpty) throw new Error(`label "${name}" has an empty value (an empty label is the same as no label)`);
   return [name, value];
 }

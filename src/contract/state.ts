@@ -89,13 +89,11 @@ export function restore(samples: readonly Sample[], endpoints: readonly string[]
     if (e && Number.isFinite(s.value) && s.value > 0) state.lastSuccess[e] = s.value;
   }
 
-  const runs = named(METRICS.runs.name);
-  if (runs.length === 1 && isCount(runs[0].value)) state.runsTotal = runs[0].value;
-  else if (runs.length > 0) warnings.push(`${METRICS.runs.name} is not a single whole count; counting from zero`);
-
-  const skipped = named(METRICS.skippedRuns.name);
-  if (skipped.length === 1 && isCount(skipped[0].value)) state.skippedRunsTotal = skipped[0].value;
-  else if (skipped.length > 0) warnings.push(`${METRICS.skippedRuns.name} is not a single whole count; counting from zero`);
+  for (const [spec, key] of [[METRICS.runs, 'runsTotal'], [METRICS.skippedRuns, 'skippedRunsTotal']] as const) {
+    const found = named(spec.name);
+    if (found.length === 1 && isCount(found[0].value)) state[key] = found[0].value;
+    else if (found.length > 0) warnings.push(`${spec.name} is not a single whole count; counting from zero`);
+  }
 
   const failures = named(METRICS.fetchFailures.name);
   const failuresOk = failures.every((s) => endpointOf(s) && isCount(s.value));

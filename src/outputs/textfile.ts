@@ -19,10 +19,6 @@ export class WriteError extends Error {
 /** Staged and temp files of killed runs younger than this may belong to a live run. */
 export const SWEEP_GRACE_MS = 60_000;
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** The longest file name Linux file systems take, in bytes. */
 const NAME_MAX = 255;
 /** What a temp name adds to its prefix: `.<uint32>` for ours, another for write-file-atomic's. */
@@ -50,13 +46,13 @@ export function tempPrefix(target: string): string {
  * `<prefix>.<digits>.<digits>` (write-file-atomic's temp file); neither ends
  * in `.prom`, so node_exporter never reads them. Nothing else is touched.
  */
-function leftoverPattern(target: string): RegExp {
-  return new RegExp(`^${escapeRegExp(tempPrefix(target))}\\.\\d+(\\.\\d+)?$`);
+function isLeftover(name: string, prefix: string): boolean {
+  return name.startsWith(`${prefix}.`) && /^\d+(\.\d+)?$/.test(name.slice(prefix.length + 1));
 }
 
 export async function sweepLeftovers(target: string, nowMs: number = Date.now()): Promise<string[]> {
   const dir = dirname(target);
-  const pattern = leftoverPattern(target);
+  const prefix = tempPrefix(target);
   const removed: string[] = [];
   let names: string[];
   try {
@@ -65,7 +61,7 @@ export async function sweepLeftovers(target: string, nowMs: number = Date.now())
     return removed;
   }
   for (const name of names) {
-    if (!pattern.test(name)) continue;
+    if (!isLeftover(name, prefix)) continue;
     const full = join(dir, name);
     try {
       const st = await lstat(full);

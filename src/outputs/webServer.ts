@@ -131,18 +131,8 @@ export async function startWebServer(o: WebServerOptions, handler: (req: Incomin
   const victim = (): Conn | undefined => {
     const per = new Map<string, number>();
     for (const c of conns) per.set(c.client, (per.get(c.client) ?? 0) + 1);
-    let best: Conn | undefined;
-    const rank = (c: Conn): [number, number, number] => [per.get(c.client) ?? 0, c.trusted ? 0 : 1, -c.opened];
-    for (const c of conns) {
-      if (c.active > 0) continue;
-      if (!best) {
-        best = c;
-        continue;
-      }
-      const [a, b] = [rank(c), rank(best)];
-      if (a[0] > b[0] || (a[0] === b[0] && (a[1] > b[1] || (a[1] === b[1] && a[2] > b[2])))) best = c;
-    }
-    return best;
+    const held = (c: Conn) => per.get(c.client) ?? 0;
+    return [...conns].filter((c) => c.active === 0).sort((a, b) => held(b) - held(a) || Number(a.trusted) - Number(b.trusted) || a.opened - b.opened)[0];
   };
 
   const httpServer = http.createServer({ maxHeaderSize: 8192, keepAliveTimeout: IDLE_MS }, (req, res) => void onRequest(req, res));

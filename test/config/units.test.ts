@@ -38,15 +38,15 @@ describe('parseCount', () => {
 
 describe('parseLabel', () => {
   it('splits at the first = and keeps the rest of the value', () => {
-    assert.deepEqual(parseLabel('site=a=b c', []), ['site', 'a=b c']);
+    assert.deepEqual(parseLabel('site=a=b c', {}), ['site', 'a=b c']);
   });
   it('validates the name and refuses reserved or empty', () => {
-    assert.throws(() => parseLabel('1x=a', []), /must match/);
-    assert.throws(() => parseLabel('a-b=a', []), /must match/);
-    assert.throws(() => parseLabel('__x=a', []), /reserved/);
-    assert.throws(() => parseLabel('endpoint=a', ['endpoint']), /exporter's own series/);
-    assert.throws(() => parseLabel('site=', []), /empty value/);
-    assert.throws(() => parseLabel('site', []), /name=value/);
-    assert.throws(() => parseLabel('=x', []), /name=value/);
+    assert.throws(() => parseLabel('1x=a', {}), /must match/);
+    assert.throws(() => parseLabel('a-b=a', {}), /must match/);
+    assert.throws(() => parseLabel('__x=a', {}), /reserved/);
+    assert.throws(() => parseLabel('endpoint=a', { endpoint: "is used by the exporter's own series" }), /exporter's own series/);
+    assert.throws(() => parseLabel('site=', {}), /empty value/);
+    assert.throws(() => parseLabel('site', {}), /name=value/);
+    assert.throws(() => parseLabel('=x', {}), /name=value/);
   });
 });
