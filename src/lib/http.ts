@@ -71,17 +71,15 @@ function netError(err: NodeJS.ErrnoException): AttemptError {
 }
 
 function describeNetError(err: NodeJS.ErrnoException): string {
-  if (err.code === 'HPE_INVALID_CONSTANT' || err.code?.startsWith('HPE_')) {
-    return `malformed HTTP response (${err.code})`;
-  }
+  if (err.code?.startsWith('HPE_')) return `malformed HTTP response (${err.code})`;
+  // Node's ECONNRESET "aborted": the body stopped short, however the connection ended.
+  if (err.message === 'aborted') return 'connection closed before the body was complete';
   if (err.code && NET_REASONS[err.code]) return NET_REASONS[err.code];
   const tls = tlsPhrase(err);
   if (tls) return `TLS: ${tls}`;
   if (err.code === 'Z_DATA_ERROR' || err.code === 'Z_BUF_ERROR') return 'corrupt compressed body';
-  if (err.message === 'aborted') return 'connection closed before the body was complete';
   return err.code ? `${err.code}: ${err.message}` : err.message;
 }
-
 
 export function httpGet(url: string, opts: GetOptions): Promise<GetResult> {
   return httpRequest(url, { ...opts, method: 'GET' });
@@ -182,6 +180,5 @@ async function readBody(res: IncomingMessage, maxBytes: number): Promise<Buffer>
   } catch (err) {
     throw err instanceof AttemptError ? err : new AttemptError(describeNetError(err as NodeJS.ErrnoException), true);
   }
-  if (!res.complete) throw new AttemptError('connection closed before the body was complete', true);
   return Buffer.concat(chunks, size);
 }
