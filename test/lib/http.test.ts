@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { createServer, type Server } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { httpGet, type GetOptions } from '../../src/lib/http';
@@ -86,6 +87,36 @@ describe('httpGet', () => {
     const t0 = performance.now();
     await rejects(get('/slow', { timeoutMs: 300 }), /no complete response within 300ms/, true);
     assert.ok(performance.now() - t0 < 2000);
+  });
+
+  it('closes the connection at the deadline and at a stop, before or during the body: nothing is left open', async () => {
+    // A server that answers nothing on /hang and trickles a byte every 50 ms forever elsewhere; it reports each connection's close.
+    const closed: Promise<void>[] = [];
+    const server: Server = createServer((req, res) => {
+      closed.push(new Promise((resolve) => req.socket.once('close', () => resolve())));
+      if (req.url === '/hang') return;
+      res.writeHead(200, { 'content-length': '1000' });
+      const timer = setInterval(() => res.write(' '), 50);
+      res.once('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      for (const path of ['/hang', '/trickle']) {
+        await rejects(httpGet(`${base}${path}`, { ...opts, timeoutMs: 200 }), /no complete response within 200ms/, true);
+        const stop = new AbortController();
+        setTimeout(() => stop.abort(), 100);
+        await rejects(httpGet(`${base}${path}`, { ...opts, timeoutMs: 10_000, signal: stop.signal }), /^aborted: stopping$/, false);
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still open after 1 s'), 1000)));
+      assert.equal(await Promise.race([Promise.all(closed).then(() => 'closed'), late]), 'closed');
+      clearTimeout(timer);
+      assert.equal(closed.length, 4);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('refuses an unknown content-encoding', async () => {
