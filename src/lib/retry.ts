@@ -46,17 +46,10 @@ interface Timing {
 
 export type Attempted<T> = ({ ok: true; value: T } | { ok: false; reason: string }) & Timing;
 
+/** Waits `ms`, or less if the stop signal comes first; loaded at the first retry only. */
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  const { setTimeout: sleep } = require('node:timers/promises') as typeof import('node:timers/promises');
+  return sleep(ms, undefined, { signal }).catch(() => undefined);
 }
 
 /**
