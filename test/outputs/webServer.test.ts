@@ -9,6 +9,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../../src/lib/log';
 import { clientGroup, HEAD_DEADLINE_MS, sendBody, startWebServer, type WebServer } from '../../src/outputs/webServer';
+import type { WebGuard } from '../../src/outputs/webSecurity';
 import { getText } from '../support/peers';
 
 function logger(lines: string[]) {
@@ -81,6 +82,38 @@ describe('webServer: the connection cap', () => {
     t.after(() => more.socket.destroy());
     assert.equal(await isClosed(flood[0], 1000), true, "the flood's oldest went");
     assert.equal(await isClosed(scraper, 200), false, "the other client's older connection stayed");
+  });
+
+  it('an authenticated connection is kept over an older unauthenticated one, each client holding one', async (t) => {
+    // A guard that lets every request in and counts one with credentials as authenticated.
+    const guard: WebGuard = {
+      tls: () => undefined,
+      clientRefusal: () => undefined,
+      authorize: () => Promise.resolve(undefined),
+      headers: () => ({}),
+      authenticates: () => true,
+      reload: () => Promise.resolve(),
+      status: () => ({ ok: true, lastSuccess: 0 }),
+      close: () => undefined,
+    };
+    const web = await startWebServer({ listen: { host: '127.0.0.1', port: 0 }, maxConnections: 3, log: logger([]), guard }, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return Promise.resolve();
+    });
+    t.after(() => web.close());
+    const port = Number(web.address.split(':').pop());
+    const scraper = await connect(port, '127.0.0.1');
+    const answered = new Promise((resolve) => scraper.socket.once('data', resolve));
+    scraper.socket.write('GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic eDp5\r\n\r\n');
+    await answered;
+    await sleep(20);
+    const others = [await connect(port, '127.0.0.2'), await connect(port, '127.0.0.3')];
+    t.after(() => [scraper, ...others].forEach((h) => h.socket.destroy()));
+    await sleep(100);
+    const more = await connect(port, '127.0.0.4');
+    t.after(() => more.socket.destroy());
+    assert.equal(await isClosed(others[0], 1000), true, 'the oldest unauthenticated connection went');
+    assert.equal(await isClosed(scraper, 200), false, 'the older, authenticated one stayed');
   });
 
   it('clientGroup: an address, or its /64 for IPv6', () => {
