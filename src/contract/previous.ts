@@ -13,7 +13,6 @@ export interface Sample {
 class ParseError extends Error {}
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*/;
 
 function parseValue(text: string, line: number): number {
   if (text === '+Inf' || text === 'Inf') return Infinity;
@@ -23,37 +22,26 @@ function parseValue(text: string, line: number): number {
   return Number(text);
 }
 
+/** `name="value"`, the value with the exposition format's escapes still in it. */
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/y;
+const ESCAPES: Record<string, string> = { n: '\n', '\\': '\\', '"': '"' };
+
 function parseLabels(src: string, start: number, line: number): { labels: Record<string, string>; end: number } {
   const labels: Record<string, string> = {};
   let i = start;
-  for (;;) {
-    if (src[i] === '}') return { labels, end: i + 1 };
-    const m = LABEL_NAME.exec(src.slice(i));
-    if (!m || src[i + m[0].length] !== '=' || src[i + m[0].length + 1] !== '"') {
-      throw new ParseError(`line ${line}: bad label at column ${i + 1}`);
-    }
-    i += m[0].length + 2;
-    let value = '';
-    for (;;) {
-      const ch = src[i];
-      if (ch === undefined) throw new ParseError(`line ${line}: unterminated label value`);
-      if (ch === '"') break;
-      if (ch === '\\') {
-        const next = src[i + 1];
-        if (next === 'n') value += '\n';
-        else if (next === '\\' || next === '"') value += next;
-        else throw new ParseError(`line ${line}: bad escape in label value`);
-        i += 2;
-      } else {
-        value += ch;
-        i += 1;
-      }
-    }
-    labels[m[0]] = value;
-    i += 1;
+  while (src[i] !== '}') {
+    LABEL.lastIndex = i;
+    const m = LABEL.exec(src);
+    if (!m) throw new ParseError(`line ${line}: bad label at column ${i + 1}`);
+    labels[m[1]] = m[2].replace(/\\(.)/g, (_, c: string) => {
+      if (!Object.hasOwn(ESCAPES, c)) throw new ParseError(`line ${line}: bad escape in label value`);
+      return ESCAPES[c];
+    });
+    i = LABEL.lastIndex;
     if (src[i] === ',') i += 1;
     else if (src[i] !== '}') throw new ParseError(`line ${line}: expected , or } after label`);
   }
+  return { labels, end: i + 1 };
 }
 
 /** Parses Prometheus text exposition format 0.0.4 into samples. */
