@@ -85,7 +85,6 @@ export async function readRegularFile(path: string, maxBytes: number): Promise<B
     let filled = 0;
     for (;;) {
       if (filled === buf.length) {
-        if (filled > maxBytes) return { kind: 'tooLarge', bytes: filled };
         const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
         buf.copy(bigger, 0, 0, filled);
         buf = bigger;

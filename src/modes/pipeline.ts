@@ -107,14 +107,7 @@ export function summarize(c: Collection): Summary {
  */
 export function finish(log: Logger, s: Summary, startedMs: number, messages: { ok: string; failed: string }, extra: Fields = {}, routine = false): number {
   const line = { outcome: s.outcome, ...s.fields, ...s.urls, duration: elapsedSeconds(startedMs), ...extra };
-  if (routine) {
-    log.debug(s.failed.length === 0 ? messages.ok : messages.failed, line);
-    return s.failed.length === 0 ? ExitCode.ok : ExitCode.endpointFailed;
-  }
-  if (s.failed.length === 0) {
-    log.info(messages.ok, line);
-    return ExitCode.ok;
-  }
-  log.error(messages.failed, line);
-  return ExitCode.endpointFailed;
+  const ok = s.failed.length === 0;
+  log[routine ? 'debug' : ok ? 'info' : 'error'](ok ? messages.ok : messages.failed, line);
+  return ok ? ExitCode.ok : ExitCode.endpointFailed;
 }

@@ -41,21 +41,14 @@ const waiting = (telemetryPath: string) => `<!DOCTYPE html>
  * after `identity;q=0`, as most servers do: a body beats a 406.
  */
 export function acceptsGzip(header: string | undefined): boolean {
-  if (!header) return false;
-  let gzip: number | undefined;
-  let star: number | undefined;
-  for (const part of header.split(',')) {
-    const [coding = '', ...params] = part.split(';');
-    let q = 1;
-    for (const p of params) {
-      const m = /^\s*q\s*=\s*(.*?)\s*$/i.exec(p);
-      if (m) q = /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(m[1]) ? Number(m[1]) : 0;
-    }
-    const name = coding.trim().toLowerCase();
-    if (name === 'gzip' || name === 'x-gzip') gzip = q;
-    else if (name === '*') star = q;
+  const q = new Map<string, number>();
+  for (const part of (header ?? '').split(',')) {
+    const [coding = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    let value = '1';
+    for (const p of params) value = /^q\s*=\s*(.*)$/.exec(p)?.[1] ?? value;
+    q.set(coding === 'x-gzip' ? 'gzip' : coding, /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(value) ? Number(value) : 0);
   }
-  return (gzip ?? star ?? 0) > 0;
+  return (q.get('gzip') ?? q.get('*') ?? 0) > 0;
 }
 
 export interface ServerOptions {
