@@ -1,14 +1,14 @@
 // The atomic write, down to the file system: modes, links, leftovers, and
 // (as root) a full disk, a nearly full disk and a read-only mount.
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync, openSync, writeSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, lutimesSync, lstatSync, readdirSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync, openSync, writeSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { sweepLeftovers, tempPrefix, writeTextfile, WriteError, SWEEP_GRACE_MS } from '../../src/outputs/textfile';
 import { astrosBody, startFakeApi, type FakeApi } from '../support/fakeOpenNotify';
-import { requireRoot, runCli, strayFiles, tempDir } from '../support/helpers';
+import { BIN, requireBinary, requireRoot, runCli, strayFiles, tempDir } from '../support/helpers';
 
 describe('writeTextfile', () => {
   it('writes the text with mode 0644 and leaves nothing else', async (t) => {
@@ -43,7 +43,7 @@ describe('writeTextfile', () => {
 });
 
 describe('sweepLeftovers', () => {
-  it('removes only our own old <output>.<digits> leftovers', async (t) => {
+  it('removes only our own old <output>.<digits> leftovers: regular files, not a directory, link or FIFO of that name', async (t) => {
     const dir = tempDir(t);
     const out = join(dir, 'o.prom');
     const old = (Date.now() - SWEEP_GRACE_MS - 5000) / 1000;
@@ -54,11 +54,16 @@ describe('sweepLeftovers', () => {
       utimesSync(join(dir, f), old, old);
     }
     writeFileSync(join(dir, 'o.prom.777'), 'young: may belong to a run in progress');
+    // Named like leftovers but not regular files: someone else's, never removed.
     mkdirSync(join(dir, 'o.prom.999'));
     utimesSync(join(dir, 'o.prom.999'), old, old);
+    symlinkSync(join(dir, 'o.prom.bak'), join(dir, 'o.prom.555'));
+    lutimesSync(join(dir, 'o.prom.555'), old, old);
+    execFileSync('mkfifo', [join(dir, 'o.prom.666')]);
+    utimesSync(join(dir, 'o.prom.666'), old, old);
     const removed = await sweepLeftovers(out);
     assert.deepEqual(removed.sort(), ours.map((f) => join(dir, f)).sort());
-    assert.deepEqual(strayFiles(dir, []).sort(), [...foreign, 'o.prom.777', 'o.prom.999'].sort());
+    assert.deepEqual(strayFiles(dir, []).sort(), [...foreign, 'o.prom.777', 'o.prom.999', 'o.prom.555', 'o.prom.666'].sort());
   });
 
   it('runs before each write, and the CLI logs what it removed', async (t) => {
@@ -72,6 +77,48 @@ describe('sweepLeftovers', () => {
     const r = await runCli(['--api-url', api.url, '-o', join(dir, 'o.prom')]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /level=warn msg="removed a temp file left by an interrupted run" file=\S+o\.prom\.3141592653/);
+    assert.deepEqual(strayFiles(dir, ['o.prom']), []);
+  });
+});
+
+describe('durability', () => {
+  it('the directory is fsynced after the rename, so the new name survives a crash (write-file-atomic syncs only the file)', async (t) => {
+    const strace = requireBinary(t, 'strace', 'strace');
+    if (!strace) return;
+    const api = await startFakeApi();
+    t.after(() => api.close());
+    const dir = tempDir(t);
+    const out = join(dir, 'o.prom');
+    const trace = join(dir, 'trace.txt');
+    await new Promise<void>((resolve, reject) =>
+      execFile(strace, ['-f', '-qq', '-e', 'trace=rename,renameat,renameat2,openat,fsync', '-o', trace, process.execPath, BIN, '--api-url', api.url, '-o', out, '-q'], (err: Error | null) => (err ? reject(err) : resolve())),
+    );
+    const lines = readFileSync(trace, 'utf8').split('\n');
+    const renamed = lines.findIndex((l) => /rename\S*\(.*"[^"]*\.\d+", .*"/.test(l) && l.includes(`"${out}"`) && / = 0$/.test(l));
+    assert.ok(renamed >= 0, 'the staged file was renamed onto the output');
+    const opened = lines.slice(renamed).map((l) => new RegExp(`openat\\(AT_FDCWD, "${dir}", O_RDONLY[^)]*\\) = (\\d+)$`).exec(l)?.[1]).find((fd) => fd !== undefined);
+    assert.ok(opened, 'the directory was opened after the rename');
+    assert.ok(lines.slice(renamed).some((l) => new RegExp(`fsync\\(${opened}\\)\\s+= 0$`).test(l)), 'and fsynced');
+  });
+});
+
+describe('an output replaced while the run fetches', () => {
+  it('a FIFO put at the output path during the fetches is refused before the rename, not replaced: exit 3', async (t) => {
+    const api = await startFakeApi();
+    t.after(() => api.close());
+    const dir = tempDir(t);
+    const out = join(dir, 'o.prom');
+    // The path is checked before the fetches (nothing there yet); the FIFO comes while the API is slow.
+    api.set('/astros.json', { kind: 'delay', ms: 1000, then: { kind: 'json', body: astrosBody() } });
+    const running = runCli(['--api-url', api.url, '-o', out]);
+    // The request reaching the API means the first check is done.
+    for (let i = 0; i < 500 && !api.counts['/astros.json']; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(api.counts['/astros.json'], 'the run reached the API');
+    execFileSync('mkfifo', [out]);
+    const r = await running;
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /cannot write \S+o\.prom: it is a FIFO \(named pipe\), not a regular file/);
+    assert.ok(lstatSync(out).isFIFO(), 'the FIFO is still there');
     assert.deepEqual(strayFiles(dir, ['o.prom']), []);
   });
 });
