@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../../src/lib/log';
-import { clientGroup, HEAD_DEADLINE_MS, sendBody, startWebServer, type WebServer } from '../../src/outputs/webServer';
+import { clientGroup, HEAD_DEADLINE_MS, RESPONSE_DEADLINE_MS, sendBody, startWebServer, type WebServer } from '../../src/outputs/webServer';
 import type { WebGuard } from '../../src/outputs/webSecurity';
 import { getText } from '../support/peers';
 
@@ -134,6 +134,20 @@ describe('webServer: deadlines and stopping', () => {
     assert.equal(web.counts().dropped.request_deadline, 1);
   });
 
+  it('a keep-alive connection that trickles its next request head is closed 6 s after its last answer (Node resets its own idle timer on every byte)', async (t) => {
+    const { port } = await start(t, 8);
+    const slow = await connect(port);
+    t.after(() => slow.socket.destroy());
+    const answered = new Promise((resolve) => slow.socket.once('data', resolve));
+    slow.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await answered;
+    const head = 'GET / HTTP/1.1\r\nX-Slow: ' + 'a'.repeat(20);
+    let i = 0;
+    const drip = setInterval(() => slow.socket.write(head[i++ % head.length]), 500);
+    t.after(() => clearInterval(drip));
+    assert.equal(await isClosed(slow, 9000), true, 'closed while it still trickled');
+  });
+
   it('close() closes idle and half-sent connections at once, and one still being answered after a second', async (t) => {
     const { web, port } = await start(t, 64);
     const idle = await Promise.all(Array.from({ length: 20 }, () => connect(port)));
@@ -158,6 +172,31 @@ describe('webServer: deadlines and stopping', () => {
     const cut = await busy;
     assert.equal(cut.answered, false, 'the held request was cut off');
     assert.ok(cut.at - t0 < 1500, `cut off after ${cut.at - t0} ms`);
+  });
+});
+
+describe('webServer: the response deadline', () => {
+  it(`a client reading an answer slowly, but never idle, is cut off ${RESPONSE_DEADLINE_MS / 1000} s after asking and counted`, async (t) => {
+    const body = Buffer.alloc(64 * 1024 * 1024, 0x61);
+    let answerClosed = false;
+    const web = await startWebServer({ listen: { host: '127.0.0.1', port: 0 }, maxConnections: 8, log: logger([]) }, async (_req, res) => {
+      res.once('close', () => (answerClosed = true));
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(body.length) });
+      await sendBody(res, [body]);
+    });
+    t.after(() => web.close());
+    const reader = await connect(Number(web.address.split(':').pop()));
+    t.after(() => reader.socket.destroy());
+    // 16 KiB a second: the server's socket sees progress all along, so Node's own inactivity timeout never fires.
+    reader.socket.pause();
+    const drain = setInterval(() => void reader.socket.read(16 * 1024), 1000);
+    t.after(() => clearInterval(drain));
+    reader.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    // What the kernel holds still reaches the paused reader after the cut, so the server's count is what shows it.
+    for (let i = 0; i < (RESPONSE_DEADLINE_MS + 4000) / 250 && web.counts().dropped.response_deadline === 0; i++) await sleep(250);
+    assert.equal(web.counts().dropped.response_deadline, 1, 'counted');
+    await sleep(100);
+    assert.equal(answerClosed, true, 'the answer was cut off, not left to go on');
   });
 });
 
