@@ -2,6 +2,7 @@
 // expression or a fixed interval, never two at once, stopped by signals.
 import type { Trigger } from '../config/config';
 import type { Logger } from '../lib/log';
+import type { Memory } from './pipeline';
 
 
 export type SignalName = 'SIGTERM' | 'SIGINT' | 'SIGHUP';
@@ -26,8 +27,10 @@ const processSignals: Signals = {
 export interface LoopOptions {
   log: Logger;
   runOnStart: boolean;
-  /** A tick came while the job was still running; it was not run. */
-  onSkip(): void;
+  /** Counts a tick that came while the job was still running (it is not run) into the next output. */
+  memory: Memory;
+  /** What a job is called in the skip's log line: a run, a refresh. */
+  job: string;
   /** After the first signal, once the job in flight (if any) has finished. */
   onStop?(): Promise<void>;
   /** SIGHUP: re-read what can be re-read, log one line, go on. */
@@ -66,17 +69,17 @@ interface Ticker {
   stop(): void | Promise<void>;
 }
 
-function cronTicker(t: { cron: string; timezone?: string }, tick: () => Promise<void>, o: LoopOptions): Ticker {
+function cronTicker(t: { cron: string; timezone?: string }, tick: () => Promise<void>, onSkip: () => void, log: Logger): Ticker {
   const cron = require('node-cron') as typeof import('node-cron');
   const task = cron.createTask(t.cron, () => tick(), {
     name: 'open-notify-exporter',
     noOverlap: true,
-    logger: cronLogger(o.log),
+    logger: cronLogger(log),
     ...(t.timezone ? { timezone: t.timezone } : {}),
   });
   // With noOverlap node-cron does not call us while a run is pending; it says so here.
-  task.on('execution:overlap', () => o.onSkip());
-  task.on('execution:missed', (ctx) => o.log.warn('missed a scheduled run; not running it late', { at: ctx.date.toISOString() }));
+  task.on('execution:overlap', onSkip);
+  task.on('execution:missed', (ctx) => log.warn('missed a scheduled run; not running it late', { at: ctx.date.toISOString() }));
   return { start: () => task.start(), stop: () => task.destroy() };
 }
 
@@ -102,9 +105,14 @@ export function runLoop(trigger: Trigger, job: (signal: AbortSignal) => Promise<
   const log = o.log;
   const stop = new AbortController();
   let inFlight: Promise<void> | undefined;
+  const onSkip = (): void => {
+    // Written by the next output: the job in flight already has its state.
+    o.memory.pendingSkips = (o.memory.pendingSkips ?? 0) + 1;
+    log.warn(`skipped a ${o.job}: the previous one is still in flight`);
+  };
   const tick = (): Promise<void> => {
     if (inFlight) {
-      o.onSkip();
+      onSkip();
       return Promise.resolve();
     }
     const run = job(stop.signal)
@@ -116,7 +124,7 @@ export function runLoop(trigger: Trigger, job: (signal: AbortSignal) => Promise<
     inFlight = run;
     return run;
   };
-  const ticker = 'cron' in trigger ? cronTicker(trigger, tick, o) : intervalTicker(trigger.everyMs, tick);
+  const ticker = 'cron' in trigger ? cronTicker(trigger, tick, onSkip, log) : intervalTicker(trigger.everyMs, tick);
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -23,11 +23,8 @@ export function runSchedule(cfg: ScheduleConfig, deps: RunDeps): Promise<number>
   return runLoop({ cron: cfg.cron, timezone: cfg.timezone }, async (signal) => void (await runOnce(cfg.run, { ...deps, signal }, memory)), {
     log: deps.log,
     runOnStart: cfg.runOnStart,
-    onSkip() {
-      // Written by the next run: the run in flight already has its state.
-      memory.pendingSkips = (memory.pendingSkips ?? 0) + 1;
-      deps.log.warn('skipped a run: the previous one is still in flight');
-    },
+    memory,
+    job: 'run',
     onReload: () => deps.log.info('received SIGHUP: nothing to reload (the settings are flags and environment); going on'),
   });
 }

@@ -107,10 +107,8 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps): Promise<number>
   return runLoop(cfg.refresh, refresh, {
     log,
     runOnStart: true,
-    onSkip() {
-      memory.pendingSkips = (memory.pendingSkips ?? 0) + 1;
-      log.warn('skipped a refresh: the previous one is still in flight');
-    },
+    memory,
+    job: 'refresh',
     onStop: () => server.close(),
     onReload: () => (web ? web.guard.reload() : log.info('received SIGHUP: no --web.config.file to reload; going on')),
   });

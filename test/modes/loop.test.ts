@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../../src/lib/log';
 import { collectBetweenRuns, runLoop, type SignalName, type Signals } from '../../src/modes/loop';
+import type { Memory } from '../../src/modes/pipeline';
 
 function fakeSignals(): Signals & { send(s: SignalName): void } {
   let handler: ((s: SignalName) => void) | undefined;
@@ -42,11 +43,13 @@ describe('runLoop', () => {
   it('a tick while a run is in flight is skipped and reported; the first signal aborts the run, waits for it, stops, resolves 0', async () => {
     const signals = fakeSignals();
     const { job, runs } = slowJob();
-    let skips = 0;
+    const memory: Memory = {};
     let stopped = false;
-    const done = runLoop({ everyMs: 20 }, job, { log, runOnStart: true, signals, onSkip: () => (skips += 1), onStop: () => Promise.resolve(void (stopped = true)), onReload: () => {} });
+    const done = runLoop({ everyMs: 20 }, job, { log, runOnStart: true, signals, memory, job: 'run', onStop: () => Promise.resolve(void (stopped = true)), onReload: () => {} });
     await sleep(120);
+    const skips = memory.pendingSkips ?? 0;
     assert.ok(skips >= 3, `${skips} skips`);
+    assert.equal(lines.filter((l) => l.includes('msg="skipped a run: the previous one is still in flight"')).length, skips);
     assert.deepEqual(runs, [], 'the first run is still in flight');
     signals.send('SIGTERM');
     assert.equal(await done, 0);
@@ -59,7 +62,7 @@ describe('runLoop', () => {
     let aborted = false;
     // A job that ignores its abort signal: only the second signal ends the loop.
     const job = (signal: AbortSignal) => new Promise<void>(() => signal.addEventListener('abort', () => (aborted = true)));
-    const done = runLoop({ everyMs: 60_000 }, job, { log, runOnStart: true, signals, onSkip: () => {}, onReload: () => {} });
+    const done = runLoop({ everyMs: 60_000 }, job, { log, runOnStart: true, signals, memory: {}, job: 'run', onReload: () => {} });
     await sleep(10);
     signals.send('SIGINT');
     let settled = false;
@@ -75,7 +78,7 @@ describe('runLoop', () => {
     const signals = fakeSignals();
     let reloads = 0;
     let runs = 0;
-    const done = runLoop({ everyMs: 10 }, () => Promise.resolve(void (runs += 1)), { log, runOnStart: false, signals, onSkip: () => {}, onReload: () => void (reloads += 1) });
+    const done = runLoop({ everyMs: 10 }, () => Promise.resolve(void (runs += 1)), { log, runOnStart: false, signals, memory: {}, job: 'run', onReload: () => void (reloads += 1) });
     signals.send('SIGHUP');
     await sleep(60);
     assert.equal(reloads, 1);
