@@ -15,6 +15,13 @@ export interface BuildMeta {
 
 type Value = MetricValue<string> & { metricName?: string };
 
+// A deep import: prom-client's index also loads cluster, Pushgateway and
+// default-metrics code a one-shot never uses (npm run bench, startup).
+const Registry = require('prom-client/lib/registry') as typeof RegistryT;
+
+/** The text's content type, prom-client's own: Prometheus 3 refuses a scrape without a valid one. */
+export const CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
+
 /**
  * A fresh Registry (never the global one) with the operator's labels, and
  * families registered in the order asked for. Each family is handed over
@@ -27,9 +34,6 @@ type Value = MetricValue<string> & { metricName?: string };
  * once asked for: a made-up 0 for the ISS latitude is worse than no series.
  */
 function newRegistry(labels: Record<string, string>): { registry: RegistryT; register: (s: MetricSpec, values: () => Value[]) => void; sink: Sink } {
-  // A deep import: prom-client's index also loads cluster, Pushgateway and
-  // default-metrics code a one-shot never uses (npm run bench, startup).
-  const Registry = require('prom-client/lib/registry') as typeof RegistryT;
   const registry = new Registry();
   registry.setDefaultLabels(labels);
   const register = (s: MetricSpec, values: () => Value[]): void => {

@@ -4,6 +4,7 @@
 // connections, TLS and authentication are webServer.ts's.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { CONTENT_TYPE } from '../contract/registry';
 import { gzipSync } from 'node:zlib';
 import type { Logger } from '../lib/log';
 import { PAGE_CSP, esc } from './page';
@@ -13,8 +14,6 @@ import type { WebGuard, WebStatus } from './webSecurity';
 
 export { ListenError } from './webServer';
 
-/** prom-client's own: Prometheus 3 refuses a scrape without a valid Content-Type. */
-export const CONTENT_TYPE = (require('prom-client/lib/registry') as typeof import('prom-client').Registry).PROMETHEUS_CONTENT_TYPE;
 
 /** What one refresh produced, ready to send. */
 export interface Snapshot {

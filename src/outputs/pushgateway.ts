@@ -2,6 +2,7 @@
 // replaced). Our own HTTP client, not prom-client's Pushgateway: its
 // url.parse is deprecated on Node 24 (DEP0169, fixed only in the renamed
 // package), it counts a 3xx as success, and it does not escape grouping values.
+import { CONTENT_TYPE } from '../contract/registry';
 import { oneLine, redactUrl } from '../lib/format';
 import { httpRequest } from '../lib/http';
 import { AttemptError } from '../lib/retry';
@@ -14,7 +15,6 @@ export interface PushTarget {
   userAgent: string;
 }
 
-const CONTENT_TYPE = (require('prom-client/lib/registry') as typeof import('prom-client').Registry).PROMETHEUS_CONTENT_TYPE;
 /** A gateway's answer is a short status text; more is not read. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
