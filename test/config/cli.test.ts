@@ -129,6 +129,9 @@ describe('usage errors', () => {
     const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" --help | head -1`], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(r.stdout, 'Usage: open-notify-exporter [options] [command]\n');
     assert.doesNotMatch(r.stderr, /EPIPE|Error/);
+    // A reader gone before the first write (true exits long before node has started): EPIPE, still exit 0.
+    const gone = spawnSync('/bin/bash', ['-c', `"${process.execPath}" "${BIN}" --help | true; echo "exit \${PIPESTATUS[0]}" >&2`], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(gone.stderr, 'exit 0\n');
   });
 
   it("a subcommand reads only its own options' variables: the one-shot's are not its business", async (t) => {
