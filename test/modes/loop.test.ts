@@ -3,20 +3,26 @@
 // second resolves at once, SIGHUP reloads, and a full collection follows a
 // run at most once a minute where gc is exposed.
 import { strict as assert } from 'node:assert';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../../src/lib/log';
 import { collectBetweenRuns, runLoop, type SignalName, type Signals } from '../../src/modes/loop';
 import type { Memory } from '../../src/modes/pipeline';
 
-function fakeSignals(): Signals & { send(s: SignalName): void } {
+/** Signals sent by the test; after it (passed or failed) two SIGTERMs end a loop still running. */
+function fakeSignals(t: TestContext): Signals & { send(s: SignalName): void } {
   let handler: ((s: SignalName) => void) | undefined;
+  const send = (s: SignalName) => handler?.(s);
+  t.after(() => {
+    send('SIGTERM');
+    send('SIGTERM');
+  });
   return {
     on(h) {
       handler = h;
       return () => (handler = undefined);
     },
-    send: (s) => handler?.(s),
+    send,
   };
 }
 
@@ -40,8 +46,8 @@ function slowJob() {
 }
 
 describe('runLoop', () => {
-  it('a tick while a run is in flight is skipped and reported; the first signal aborts the run, waits for it, stops, resolves 0', async () => {
-    const signals = fakeSignals();
+  it('a tick while a run is in flight is skipped and reported; the first signal aborts the run, waits for it, stops, resolves 0', async (t) => {
+    const signals = fakeSignals(t);
     const { job, runs } = slowJob();
     const memory: Memory = {};
     let stopped = false;
@@ -57,8 +63,8 @@ describe('runLoop', () => {
     assert.ok(stopped, 'onStop ran after the run ended');
   });
 
-  it('a second signal resolves at once, without waiting for the run', async () => {
-    const signals = fakeSignals();
+  it('a second signal resolves at once, without waiting for the run', async (t) => {
+    const signals = fakeSignals(t);
     let aborted = false;
     // A job that ignores its abort signal: only the second signal ends the loop.
     const job = (signal: AbortSignal) => new Promise<void>(() => signal.addEventListener('abort', () => (aborted = true)));
@@ -74,8 +80,8 @@ describe('runLoop', () => {
     assert.ok(lines.some((l) => l.includes('second signal: exiting now')));
   });
 
-  it('SIGHUP reloads and the loop goes on running', async () => {
-    const signals = fakeSignals();
+  it('SIGHUP reloads and the loop goes on running', async (t) => {
+    const signals = fakeSignals(t);
     let reloads = 0;
     let runs = 0;
     const done = runLoop({ everyMs: 10 }, () => Promise.resolve(void (runs += 1)), { log, runOnStart: false, signals, memory: {}, job: 'run', onReload: () => void (reloads += 1) });
