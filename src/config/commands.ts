@@ -40,7 +40,7 @@ function parseTelemetryPath(text: string): string {
 
 const GROUPING_RESERVED: Record<string, string> = { ...o.OWN_RESERVED, job: 'is set by --job' };
 
-const duration = (flags: string, description: string, def: string) => new Option(flags, description).default(parseDuration(def), def).argParser(o.arg(parseDuration));
+const duration = (flags: string, description: string, def: string) => o.parsedOption(flags, description, def, parseDuration);
 
 export function addSubcommands(program: Command, set: (p: Parsed) => void): void {
   program.helpCommand(true);
@@ -71,7 +71,7 @@ usage error (a bad cron expression or time zone).
     .addOption(o.listenOption('address to listen on'))
     .addOption(new Option('--web.telemetry-path <path>', 'path under which to expose metrics').env('OPEN_NOTIFY_WEB_TELEMETRY_PATH').default('/metrics').argParser(o.arg(parseTelemetryPath)))
     .addOption(
-      new Option('--refresh <duration|cron>', 'how often to fetch: a duration (15s) or a node-cron expression').env('OPEN_NOTIFY_REFRESH').default(o.parseRefresh('15s'), '15s').argParser(o.arg(o.parseRefresh)),
+      o.parsedOption('--refresh <duration|cron>', 'how often to fetch: a duration (15s) or a node-cron expression', '15s', o.parseRefresh).env('OPEN_NOTIFY_REFRESH'),
     )
     .addOption(new Option('--process-metrics', "also serve the process's own metrics (CPU, memory, event loop)"))
     .addOption(o.webConfigOption("TLS, client certificates and basic auth in exporter-toolkit's format (as node_exporter's --web.config.file)"))
@@ -159,11 +159,7 @@ in the log line).
     .addOption(duration('--file-stale-after <duration>', 'the .prom file not rewritten for this long fires OpenNotifyTextfileStale', RULE_DEFAULTS.fileStaleAfter))
     .addOption(o.textfileNameOption(RULE_DEFAULTS.textfileName))
     .addOption(o.crossCheckOption('also the alerts on the cross-check data: IssPositionWrong, PeopleCountWrong'))
-    .addOption(
-      new Option('--max-position-error <distance>', "Open Notify's ISS position further than this from wheretheiss.at's for 10m fires OpenNotifyIssPositionWrong")
-        .default(parseDistance(RULE_DEFAULTS.maxPositionError), RULE_DEFAULTS.maxPositionError)
-        .argParser(o.arg(parseDistance)),
-    )
+    .addOption(o.parsedOption('--max-position-error <distance>', "Open Notify's ISS position further than this from wheretheiss.at's for 10m fires OpenNotifyIssPositionWrong", RULE_DEFAULTS.maxPositionError, parseDistance))
     .addOption(duration('--people-wrong-for <duration>', 'people counts disagreeing for this long fires OpenNotifyPeopleCountWrong', RULE_DEFAULTS.peopleWrongFor))
     .addOption(o.selectorOption())
     .addOption(
@@ -210,7 +206,7 @@ same JSON can be imported in the UI or provisioned from a file. Exit codes: 0,
     .command('healthcheck')
     .description("ask a running serve for /healthz: exit 0 if healthy, 1 if not (a container's HEALTHCHECK)")
     .addOption(o.listenOption('the address serve listens on'))
-    .addOption(new Option('--timeout <duration>', 'deadline for the answer').default(parseDuration('2s'), '2s').argParser(o.arg(parseDuration)))
+    .addOption(duration('--timeout <duration>', 'deadline for the answer', '2s'))
     .addOption(o.webConfigOption('the web config serve runs with: ask over TLS (and with its client certificate where one is required)'))
     .addOption(new Option('--tls.cert-file <path>', "client certificate to present where the web config requires one (default: the server's own)").env('OPEN_NOTIFY_HEALTHCHECK_CERT_FILE'))
     .addOption(new Option('--tls.key-file <path>', 'key of --tls.cert-file').env('OPEN_NOTIFY_HEALTHCHECK_KEY_FILE'))

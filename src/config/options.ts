@@ -18,6 +18,10 @@ export function arg<T>(parse: (text: string) => T): (value: string) => T {
   };
 }
 
+/** An option whose default is given as typed (shown in --help) and parsed as the flag would be. */
+export const parsedOption = <T>(flags: string, description: string, def: string, parse: (text: string) => T) =>
+  new Option(flags, description).default(parse(def), def).argParser(arg(parse));
+
 /** An absolute http(s) URL; a query or fragment only where `withFragment` (a runbook base, whose fragment the alert's replaces). */
 export function parseHttpUrl(text: string, withFragment = false): string {
   let url: URL;
@@ -73,7 +77,7 @@ function parseTextfileName(v: string): string {
 }
 
 export const listenOption = (description: string) =>
-  new Option('--web.listen-address <[host]:port>', description).env('OPEN_NOTIFY_WEB_LISTEN_ADDRESS').default(parseListen(':8899'), ':8899').argParser(arg(parseListen));
+  parsedOption('--web.listen-address <[host]:port>', description, ':8899', parseListen).env('OPEN_NOTIFY_WEB_LISTEN_ADDRESS');
 
 export const webConfigOption = (description: string) => new Option('--web.config.file <path>', description).env('OPEN_NOTIFY_WEB_CONFIG_FILE');
 
@@ -154,28 +158,11 @@ export interface CollectOpts extends CrossCheckOpt {
 export function addCollectOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--api-url <url>', 'base URL of the Open Notify API').env('OPEN_NOTIFY_API_URL').default(defaults.apiUrl).argParser(arg(parseHttpUrl)))
+    .addOption(parsedOption('--timeout <duration>', 'deadline for one request, body included (500ms, 5s, 1m)', defaults.timeout, parseDuration).env('OPEN_NOTIFY_TIMEOUT'))
+    .addOption(parsedOption('--retries <n>', 'extra attempts after a network error, timeout, 5xx or 429 (0-10)', defaults.retries, (v) => parseCount(v, 0, 10)).env('OPEN_NOTIFY_RETRIES'))
+    .addOption(parsedOption('--max-body <bytes>', 'largest response body accepted (65536, 512KiB, 1MiB; kB, MB are 1000s)', defaults.maxBody, parseBytes))
     .addOption(
-      new Option('--timeout <duration>', 'deadline for one request, body included (500ms, 5s, 1m)')
-        .env('OPEN_NOTIFY_TIMEOUT')
-        .default(parseDuration(defaults.timeout), defaults.timeout)
-        .argParser(arg(parseDuration)),
-    )
-    .addOption(
-      new Option('--retries <n>', 'extra attempts after a network error, timeout, 5xx or 429 (0-10)')
-        .env('OPEN_NOTIFY_RETRIES')
-        .default(Number(defaults.retries), defaults.retries)
-        .argParser(arg((v) => parseCount(v, 0, 10))),
-    )
-    .addOption(
-      new Option('--max-body <bytes>', 'largest response body accepted (65536, 512KiB, 1MiB; kB, MB are 1000s)')
-        .default(parseBytes(defaults.maxBody), defaults.maxBody)
-        .argParser(arg(parseBytes)),
-    )
-    .addOption(
-      new Option('--max-people <n>', 'longest list of people accepted; a longer answer fails the endpoint (1-1000000)')
-        .env('OPEN_NOTIFY_MAX_PEOPLE')
-        .default(Number(defaults.maxPeople), defaults.maxPeople)
-        .argParser(arg((v) => parseCount(v, 1, 1_000_000))),
+      parsedOption('--max-people <n>', 'longest list of people accepted; a longer answer fails the endpoint (1-1000000)', defaults.maxPeople, (v) => parseCount(v, 1, 1_000_000)).env('OPEN_NOTIFY_MAX_PEOPLE'),
     )
     .addOption(crossCheckOption('also ask wheretheiss.at and an independent crew list, and export how far Open Notify is off'))
     .addOption(new Option('--wheretheiss-url <url>', 'base URL of wheretheiss.at, with --cross-check').env('OPEN_NOTIFY_WHERETHEISS_URL').default(defaults.wheretheissUrl).argParser(arg(parseHttpUrl)))
