@@ -55,7 +55,7 @@ export const METRICS = {
   skippedRuns: spec('open_notify_skipped_runs_total', 'counter', [], 'Scheduled runs skipped because the previous run was still in flight.'),
   lastRun: spec('open_notify_last_run_timestamp_seconds', 'gauge', [], 'Unix time this output was produced.'),
   buildInfo: spec('open_notify_build_info', 'gauge', ['version', 'nodejs'], 'Version of open-notify-exporter and of Node.js that produced this output; the value is always 1.'),
-  // serve's own HTTP side (outputs/webServer.ts).
+  // serve's own HTTP side (outputs/web.ts).
   connectionsDropped: {
     ...spec('open_notify_serve_connections_dropped_total', 'counter', ['reason'], 'Connections serve closed itself: reason evicted (an idle, handshaking or unauthenticated one, to make room at --max-connections), max_connections (a new one, every open one being answered), request_deadline (no request within 5 s of connecting), response_deadline (an answer not read within 30 s) or unread_responses (requests sent without reading the answers).'),
     serveOnly: true,

@@ -20,9 +20,9 @@ export function healthzUrl(l: Listen, scheme: 'http' | 'https' = 'http'): string
 }
 
 export async function runHealthcheck(cfg: HealthcheckConfig, version: string, say: (line: string) => void): Promise<number> {
-  let tls: Awaited<ReturnType<typeof import('../outputs/web').clientOptions>>;
+  let tls: Awaited<ReturnType<typeof import('../outputs/webConfig').clientOptions>>;
   if (cfg.webConfigFile !== undefined) {
-    const { clientOptions } = require('../outputs/web') as typeof import('../outputs/web');
+    const { clientOptions } = require('../outputs/webConfig') as typeof import('../outputs/webConfig');
     try {
       tls = await clientOptions(cfg.webConfigFile, cfg.clientCert);
     } catch (err) {

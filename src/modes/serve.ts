@@ -41,18 +41,19 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps): Promise<number>
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) processRegistry.removeSingleMetric(name);
   }
 
-  let web: Awaited<ReturnType<typeof import('../outputs/web').createWebGuard>> | undefined;
+  let web: import('../outputs/webReload').LiveWebConfig | undefined;
   if (cfg.webConfigFile) {
-    // Loaded only with the flag: the YAML parser and bcrypt stay out of every other start.
-    const { createWebGuard, WebConfigError } = require('../outputs/web') as typeof import('../outputs/web');
+    const { watchWebConfig } = require('../outputs/webReload') as typeof import('../outputs/webReload');
+    const { WebConfigError } = require('../outputs/webConfig') as typeof import('../outputs/webConfig');
     try {
-      web = await createWebGuard(cfg.webConfigFile, log);
+      web = await watchWebConfig(cfg.webConfigFile, log);
     } catch (err) {
       if (!(err instanceof WebConfigError)) throw err;
       log.error(err.message);
       return ExitCode.usage;
     }
   }
+  const tls = web?.current().tls !== undefined;
 
   let server: MetricsServer;
   try {
@@ -60,15 +61,15 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps): Promise<number>
       maxConnections: cfg.maxConnections,
       telemetryPath: cfg.telemetryPath,
       processRegistry,
-      renderOwn: (own) => renderOwnSeries(own, cfg.labels, web?.config.tls !== undefined),
-      guard: web?.guard,
+      renderOwn: (own) => renderOwnSeries(own, cfg.labels, tls),
+      webConfig: web,
     });
   } catch (err) {
     if (!(err instanceof ListenError)) throw err;
     log.error(err.message);
     return ExitCode.usage;
   }
-  log.info('serving metrics', { listen: server.address, path: cfg.telemetryPath, ...(web ? { tls: web.config.tls !== undefined, basic_auth: web.config.users.size > 0, web_config: web.config.path } : {}), refresh: 'cron' in cfg.refresh ? cfg.refresh.cron : `${cfg.refresh.everyMs / 1000}s` });
+  log.info('serving metrics', { listen: server.address, path: cfg.telemetryPath, ...(web ? { tls, basic_auth: web.current().users.size > 0, web_config: web.current().path } : {}), refresh: 'cron' in cfg.refresh ? cfg.refresh.cron : `${cfg.refresh.everyMs / 1000}s` });
   if ('everyMs' in cfg.refresh && cfg.refresh.everyMs < 5000) {
     log.warn('refresh is faster than the API asks for (at most one request every 5 s)');
   }
@@ -110,6 +111,6 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps): Promise<number>
     memory,
     job: 'refresh',
     onStop: () => server.close(),
-    onReload: () => (web ? web.guard.reload() : log.info('received SIGHUP: no --web.config.file to reload; going on')),
+    onReload: () => (web ? web.reload() : log.info('received SIGHUP: no --web.config.file to reload; going on')),
   });
 }

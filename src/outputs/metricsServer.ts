@@ -1,7 +1,7 @@
 // What `serve` answers: /metrics from the last snapshot (rendered and
 // gzipped once per refresh, so a scrape costs a buffer write and ten
-// Prometheus servers cost no more API traffic than one), /healthz, /. The
-// connections, TLS and authentication are webServer.ts's.
+// Prometheus servers cost no more API traffic than one), /healthz, /. It
+// knows nothing of connections, TLS or authentication: web.ts wraps it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { CONTENT_TYPE } from '../contract/registry';
@@ -9,10 +9,10 @@ import { gzipSync } from 'node:zlib';
 import type { Logger } from '../lib/log';
 import { PAGE_CSP, esc } from './page';
 import type { Listen } from '../config/config';
-import { sendBody, startWebServer, type WebCounts } from './webServer';
-import type { WebGuard, WebStatus } from './webSecurity';
+import { listenAndServe, type WebCounts } from './web';
+import type { LiveWebConfig, WebStatus } from './webReload';
 
-export { ListenError } from './webServer';
+export { ListenError } from './web';
 
 
 /** What one refresh produced, ready to send. */
@@ -56,8 +56,8 @@ export interface ServerOptions {
   /** --web.telemetry-path: where /metrics is served. */
   telemetryPath: string;
   processRegistry?: Registry;
-  /** --web.config.file, read and checked: TLS, basic auth, rate limit, headers. */
-  guard?: WebGuard;
+  /** --web.config.file, read and kept current: TLS, basic auth, rate limit, headers. */
+  webConfig?: LiveWebConfig;
   /** serve's own series (its connections, refusals and the web config's state), rendered with the operator's labels. */
   renderOwn(own: OwnValues): Promise<string>;
 }
@@ -79,7 +79,7 @@ export interface MetricsServer {
 const TAIL_MAX_AGE_MS = 1000;
 
 export async function startMetricsServer(listen: Listen, log: Logger, opts: ServerOptions): Promise<MetricsServer> {
-  const { processRegistry, guard } = opts;
+  const { processRegistry, webConfig } = opts;
   let snapshot: { s: Snapshot; text: Buffer; page: Buffer } | undefined;
 
   /**
@@ -93,7 +93,7 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
   const currentTail = async (): Promise<NonNullable<typeof tail>> => {
     if (tail && Date.now() - tail.made < TAIL_MAX_AGE_MS) return tail;
     tailRendering ??= (async () => {
-      const own = await opts.renderOwn({ ...web.counts(), web: guard?.status() });
+      const own = await opts.renderOwn({ ...web.counts(), web: webConfig?.status() });
       const text = own + (processRegistry ? await processRegistry.metrics() : '');
       return (tail = { made: Date.now(), text, buf: Buffer.from(text) });
     })().finally(() => (tailRendering = undefined));
@@ -112,20 +112,16 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
       return;
     }
     const path = (req.url ?? '/').split('?')[0];
-    const send = (status: number, type: string, body: string | Buffer | Buffer[], more: Record<string, string> = {}): Promise<void> => {
+    const send = (status: number, type: string, body: string | Buffer | Buffer[], more: Record<string, string> = {}): void => {
       const parts = typeof body === 'string' ? [Buffer.from(body)] : Buffer.isBuffer(body) ? [body] : body;
       res.writeHead(status, { 'content-type': type, 'content-length': String(parts.reduce((n, p) => n + p.length, 0)), ...more });
-      if (req.method === 'HEAD') {
-        res.end();
-        return Promise.resolve();
-      }
-      return sendBody(res, parts);
+      if (req.method !== 'HEAD') for (const part of parts) res.write(part);
+      res.end();
     };
     if (path === '/') {
       // The web config's own headers, where it sets them, win: one of each.
       const page: Record<string, string> = { 'referrer-policy': 'no-referrer', vary: 'Accept-Encoding' };
       if (!res.hasHeader('content-security-policy')) page['content-security-policy'] = PAGE_CSP;
-      if (!res.hasHeader('x-content-type-options')) page['x-content-type-options'] = 'nosniff';
       if (!snapshot) return send(200, 'text/html; charset=utf-8', waiting(opts.telemetryPath), page);
       if (acceptsGzip(req.headers['accept-encoding'])) return send(200, 'text/html; charset=utf-8', snapshot.s.pageGzip, { ...page, 'content-encoding': 'gzip' });
       return send(200, 'text/html; charset=utf-8', snapshot.page, page);
@@ -147,7 +143,7 @@ export async function startMetricsServer(listen: Listen, log: Logger, opts: Serv
     return send(200, CONTENT_TYPE, [current.text, t.buf], { vary: 'Accept-Encoding' });
   };
 
-  const web = await startWebServer({ listen, maxConnections: opts.maxConnections, log, guard }, handle);
+  const web = await listenAndServe({ listen, maxConnections: opts.maxConnections, log, config: webConfig }, handle);
   return {
     address: web.address,
     async publish(s) {

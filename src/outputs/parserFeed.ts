@@ -8,8 +8,8 @@ const PARSE_SLICE_BYTES = 2048;
 /**
  * Feeds a connection's bytes to Node's HTTP parser a slice at a time, and
  * stops at once when the connection is closed. Node parses every request in
- * a whole chunk it has read before a handler's
- * close takes effect (npm run bench, flood). This relies on how http.Server
+ * a whole chunk it has read before a handler's close takes effect (npm run
+ * bench, flood: the figures are beside its one caller). This relies on how http.Server
  * reads a socket (its one 'data' listener); where that is not what it
  * finds, it leaves the socket as it is and returns false (serve warns once);
  * MAX_QUEUED_RESPONSES still applies. test/outputs/parserFeed.test.ts shows

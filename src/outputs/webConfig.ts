@@ -4,11 +4,11 @@
 // given: the YAML parser and bcrypt are not part of the bundle.
 import { dirname, resolve } from 'node:path';
 import { isObject as isObj } from '../lib/format';
-import { bool, fail, readFile, section, str } from './webConfigRead';
+import { bool, fail, readConfigFile, readFile, section, str } from './webConfigRead';
 import { tlsServer, type TlsServer } from './webConfigTls';
 
 export { MAX_FILE_BYTES, readConfigFile, WebConfigError } from './webConfigRead';
-export type { ClientAuth, TlsServer } from './webConfigTls';
+export { refusal, type ClientAuth, type TlsServer } from './webConfigTls';
 
 /** exporter-toolkit's list of headers that may be set, and the values it allows where it checks them. */
 const HEADERS: Record<string, readonly string[] | undefined> = {
@@ -38,8 +38,9 @@ export interface WebConfig {
 function duration(path: string, key: string, v: unknown): number {
   const text = str(path, key, v) ?? '';
   const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
+  if (text === '0') return 0;
   const parts = [...text.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)];
-  if (text === '' || parts.map((p) => p[0]).join('') !== text) fail(path, key, `"${text}" is not a duration (1s, 500ms, 1m30s)`);
+  if (text === '' || parts.map((p) => p[0]).join('') !== text) fail(path, key, `"${text}" is not a duration (0, 1s, 500ms, 1m30s)`);
   return parts.reduce((ms, p) => ms + Number(p[1]) * units[p[2]], 0);
 }
 
@@ -100,12 +101,26 @@ export async function loadWebConfig(file: string, files: string[] = []): Promise
     const burst = r.burst ?? 0;
     if (typeof burst !== 'number' || !Number.isInteger(burst) || burst < 0) fail(path, 'rate_limit.burst', 'expected a whole number, 0 or more');
     const intervalMs = r.interval === undefined ? 0 : duration(path, 'rate_limit.interval', r.interval);
-    // A limit only when both are set: an interval or a burst of 0 would refuse every request.
-    if (intervalMs > 0 && burst > 0) rateLimit = { intervalMs, burst };
+    // As exporter-toolkit: no interval (or 0), no limit; a burst of 0 refuses every request, as Go's rate.Limiter does.
+    if (intervalMs > 0) rateLimit = { intervalMs, burst };
   }
   const warnings: string[] = [];
   const tls = await tlsServer(path, base, top.tls_server_config, files, warnings);
   // Accepted and checked as exporter-toolkit does; serve speaks HTTP/1.1 whatever it says.
   bool(path, 'http_server_config.http2', http.http2, true);
   return { path, tls, headers, users, ...(rateLimit ? { rateLimit } : {}), warnings };
+}
+
+/**
+ * How a client on this host asks serve (healthcheck): nothing for plain
+ * HTTP; with TLS, unverified (our own process, and its certificate is
+ * usually for the host's name, not 127.0.0.1), presenting a client
+ * certificate where the config requires one: `own`, else the server's.
+ */
+export async function clientOptions(file: string, own?: { cert: string; key: string }): Promise<{ rejectUnauthorized: false; cert?: string; key?: string } | undefined> {
+  const { tls } = await loadWebConfig(file);
+  if (!tls) return undefined;
+  if (own) return { rejectUnauthorized: false, cert: await readConfigFile(own.cert), key: await readConfigFile(own.key) };
+  const needsCert = tls.clientAuth === 'RequireAnyClientCert' || tls.clientAuth === 'RequireAndVerifyClientCert';
+  return { rejectUnauthorized: false, ...(needsCert ? { cert: tls.certPem, key: tls.keyPem } : {}) };
 }

@@ -2,7 +2,7 @@
 // names for versions, suites and curves, its client-authentication types.
 import type { BlockList } from 'node:net';
 import { resolve } from 'node:path';
-import type { SecureContext, SecureContextOptions, TlsOptions } from 'node:tls';
+import type { SecureContext, SecureContextOptions, TLSSocket, TlsOptions } from 'node:tls';
 import { bool, fail, list, readFile, section, str, type Obj } from './webConfigRead';
 
 export type ClientAuth = 'NoClientCert' | 'RequestClientCert' | 'RequireAnyClientCert' | 'VerifyClientCertIfGiven' | 'RequireAndVerifyClientCert';
@@ -12,25 +12,26 @@ const CLIENT_AUTH: readonly ClientAuth[] = ['NoClientCert', 'RequestClientCert',
 const VERSIONS: Record<string, 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'> = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' };
 
 /**
- * Go's tls.CipherSuites() (the ones exporter-toolkit accepts) for TLS 1.0-1.2,
- * by OpenSSL's name. Go's insecure suites (RC4, 3DES, CBC-SHA256) are not
- * accepted by exporter-toolkit either.
+ * Go's secure TLS 1.0-1.2 suites (the ones exporter-toolkit accepts) by
+ * OpenSSL's name, in Go's order of preference: ECDHE with AEAD first, a
+ * suite without forward secrecy last. Go offers them in this order whatever
+ * order cipher_suites names them in, and so does serve.
  */
 const CIPHERS: Record<string, string> = {
-  TLS_RSA_WITH_AES_128_CBC_SHA: 'AES128-SHA',
-  TLS_RSA_WITH_AES_256_CBC_SHA: 'AES256-SHA',
-  TLS_RSA_WITH_AES_128_GCM_SHA256: 'AES128-GCM-SHA256',
-  TLS_RSA_WITH_AES_256_GCM_SHA384: 'AES256-GCM-SHA384',
-  TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA: 'ECDHE-ECDSA-AES128-SHA',
-  TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA: 'ECDHE-ECDSA-AES256-SHA',
-  TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: 'ECDHE-RSA-AES128-SHA',
-  TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA: 'ECDHE-RSA-AES256-SHA',
   TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: 'ECDHE-ECDSA-AES128-GCM-SHA256',
-  TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: 'ECDHE-ECDSA-AES256-GCM-SHA384',
   TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 'ECDHE-RSA-AES128-GCM-SHA256',
+  TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: 'ECDHE-ECDSA-AES256-GCM-SHA384',
   TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: 'ECDHE-RSA-AES256-GCM-SHA384',
   TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-ECDSA-CHACHA20-POLY1305',
   TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-RSA-CHACHA20-POLY1305',
+  TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA: 'ECDHE-ECDSA-AES128-SHA',
+  TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: 'ECDHE-RSA-AES128-SHA',
+  TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA: 'ECDHE-ECDSA-AES256-SHA',
+  TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA: 'ECDHE-RSA-AES256-SHA',
+  TLS_RSA_WITH_AES_128_GCM_SHA256: 'AES128-GCM-SHA256',
+  TLS_RSA_WITH_AES_256_GCM_SHA384: 'AES256-GCM-SHA384',
+  TLS_RSA_WITH_AES_128_CBC_SHA: 'AES128-SHA',
+  TLS_RSA_WITH_AES_256_CBC_SHA: 'AES256-SHA',
 };
 /** TLS 1.3's suites: Go does not let them be chosen and ignores them; so do we, with a warning. */
 const TLS13_CIPHERS = new Set(['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']);
@@ -118,15 +119,11 @@ export async function tlsServer(path: string, base: string, raw: unknown, files:
   const named = list(path, 'tls_server_config.cipher_suites', t.cipher_suites);
   const ignored = named.filter((name) => TLS13_CIPHERS.has(name));
   if (ignored.length > 0) warnings.push(`web config ${path}: tls_server_config.cipher_suites: ${ignored.join(', ')} ignored: TLS 1.3 suites cannot be chosen (as in Go)`);
-  const suites = named
-    .filter((name) => !TLS13_CIPHERS.has(name))
-    .map((name) => {
-      if (!Object.hasOwn(CIPHERS, name)) fail(path, 'tls_server_config.cipher_suites', `${name} is not one of Go's secure suites: ${Object.keys(CIPHERS).join(', ')}`);
-      return CIPHERS[name];
-    });
-  // None named: Go's default, its secure suites, not OpenSSL's wider DEFAULT (CBC-SHA256/384, ARIA, CCM).
+  for (const name of named) if (!TLS13_CIPHERS.has(name) && !Object.hasOwn(CIPHERS, name)) fail(path, 'tls_server_config.cipher_suites', `${name} is not one of Go's secure suites: ${Object.keys(CIPHERS).join(', ')}`);
+  const chosen = named.filter((name) => !TLS13_CIPHERS.has(name));
+  const suites = Object.entries(CIPHERS).filter(([name]) => chosen.length === 0 || chosen.includes(name)).map(([, openssl]) => openssl);
   // OpenSSL's security level 1 refuses TLS 1.0 and 1.1 outright: level 0 where the config asks for them.
-  const cipherList = (suites.length > 0 ? suites : Object.values(CIPHERS)).join(':') + (min < 'TLS12' ? ':@SECLEVEL=0' : '');
+  const cipherList = suites.join(':') + (min < 'TLS12' ? ':@SECLEVEL=0' : '');
   const curves = list(path, 'tls_server_config.curve_preferences', t.curve_preferences).map((name) => {
     if (!Object.hasOwn(CURVES, name)) fail(path, 'tls_server_config.curve_preferences', `${name} is not one of ${Object.keys(CURVES).join(', ')}`);
     return CURVES[name];
@@ -165,4 +162,25 @@ export async function tlsServer(path: string, base: string, raw: unknown, files:
     certPem: cert,
     keyPem: key,
   };
+}
+
+/** The subjectAltName entries of a peer certificate: [type, value]. */
+function sans(socket: TLSSocket): [string, string][] {
+  return (socket.getPeerCertificate().subjectaltname ?? '')
+    .split(', ')
+    .map((e) => [e.slice(0, e.indexOf(':')), e.slice(e.indexOf(':') + 1)] as [string, string])
+    .filter(([, v]) => v !== '');
+}
+
+/** Why a connection's client certificate is refused under client_auth_type and client_allowed_sans, checked after the handshake; undefined if it is not. */
+export function refusal(socket: TLSSocket, tls: TlsServer): string | undefined {
+  const cert = socket.getPeerCertificate();
+  const has = cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
+  if (tls.clientAuth === 'RequireAnyClientCert' && !has) return 'no client certificate (client_auth_type RequireAnyClientCert)';
+  if (tls.clientAuth === 'VerifyClientCertIfGiven' && has && !socket.authorized) return `client certificate not trusted (${String(socket.authorizationError)})`;
+  if (tls.allowedSans.length === 0) return undefined;
+  const { isIP } = require('node:net') as typeof import('node:net');
+  // Addresses as addresses: a certificate writes ::1 as 0:0:0:0:0:0:0:1.
+  const allowed = sans(socket).some(([type, v]) => (type === 'IP Address' && isIP(v) ? tls.allowedAddresses.check(v, isIP(v) === 6 ? 'ipv6' : 'ipv4') : tls.allowedSans.includes(v)));
+  return allowed ? undefined : 'client certificate has none of client_allowed_sans';
 }

@@ -27,7 +27,7 @@ describe('the bundle', () => {
     assert.match(r.stderr, /^open-notify-exporter 9\.9\.9: internal error, a bug \(exit 70\); please report it with this:\nError: a bug\n {4}at /);
   });
 
-  it('the dependencies outside the bundle load only where used: a one-shot run loads none; rules --selector re2js, serve --web.config.file yaml and bcryptjs', async (t) => {
+  it('the dependencies outside the bundle load only where used: a one-shot run loads none; rules --selector re2js, serve --web.config.file yaml and bcrypt', async (t) => {
     const loaded = async (args: string[]) => {
       const r = await runCli(args, { env: { NODE_DEBUG: 'module' }, killAfterMs: 20_000 });
       return [...new Set([...r.stderr.matchAll(/looking for "([a-z][\w-]*)"/g)].map((m) => m[1]))].sort();

@@ -5,13 +5,14 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FakeApi } from '../support/fakeOpenNotify';
-import { logfmt, parse, requireBinary, runCli, tempDir, useFakeApi, valueOf } from '../support/helpers';
+import { logfmt, parse, requireBinary, runCli, startCli, tempDir, useFakeApi, valueOf } from '../support/helpers';
 import { freePort, waitFor } from '../support/peers';
 import { issue, serveWeb, testPki, type Pki } from '../support/pki';
 
@@ -21,7 +22,7 @@ beforeEach(() => {
   api = fake();
 });
 
-const bcrypt = require('bcryptjs') as typeof import('bcryptjs');
+const bcrypt = require('bcrypt') as { hashSync(password: string, cost: number): string };
 
 
 
@@ -46,6 +47,57 @@ const metric = async (port: number, name: string, labels: Record<string, string>
 };
 
 describe('serve --web.config.file: hostile clients', () => {
+  it('16 clients guessing passwords from the scraper\'s own address (a NAT, a proxy): five fresh logins from it each get in within 2 s, under the units\' flags', async (t) => {
+    const users = Array.from({ length: 5 }, (_, i) => `user${i}`);
+    const dir = tempDir(t);
+    writeFileSync(join(dir, 'web.yml'), `basic_auth_users:\n  prom: '${bcrypt.hashSync('s3cret', 10)}'\n${users.map((u) => `  ${u}: '${bcrypt.hashSync(`pw-${u}`, 10)}'\n`).join('')}`);
+    const port = await freePort();
+    const cli = startCli(['serve', '--api-url', api.url, '--web.listen-address', `127.0.0.1:${port}`, '--refresh', '1h', '--web.config.file', join(dir, 'web.yml')], { env: { NODE_OPTIONS: '--max-semi-space-size=1 --jitless' }, killAfterMs: 120_000 });
+    t.after(() => void cli.child.kill('SIGKILL'));
+    await waitFor('serve to refresh', () => (cli.stderr().includes('msg="refresh finished"') ? true : undefined), 10_000);
+    const get = (auth: string, agent?: http.Agent) => new Promise<number>((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/metrics', agent: agent ?? false, timeout: 10_000, headers: { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(0));
+    });
+    let stop = false;
+    const agents = Array.from({ length: 16 }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+    t.after(() => agents.forEach((a) => a.destroy()));
+    const guessers = agents.map(async (agent, i) => {
+      for (let n = 0; !stop && n < 10_000; n++) await get(`prom:guess${i}-${n}`, agent);
+    });
+    await sleep(1000);
+    const waited: number[] = [];
+    for (const u of users) {
+      const t0 = performance.now();
+      assert.equal(await get(`${u}:pw-${u}`), 200);
+      waited.push(Math.round(performance.now() - t0));
+    }
+    stop = true;
+    await Promise.all(guessers);
+    assert.ok(waited.every((ms) => ms < 2000), `fresh logins waited ${waited.join(', ')} ms`);
+  });
+
+  it('401 and 429 carry X-Content-Type-Options: nosniff and the config\'s headers, as every answer does', async (t) => {
+    const dir = tempDir(t);
+    writeFileSync(join(dir, 'web.yml'), `http_server_config:\n  headers:\n    X-Frame-Options: deny\nbasic_auth_users:\n  prom: '${bcrypt.hashSync('s3cret', 4)}'\nrate_limit:\n  interval: 1m\n  burst: 2\n`);
+    const port = await freePort();
+    const cli = startCli(['serve', '--api-url', api.url, '--web.listen-address', `127.0.0.1:${port}`, '--refresh', '1h', '--web.config.file', join(dir, 'web.yml')], { killAfterMs: 60_000 });
+    t.after(() => void cli.child.kill('SIGKILL'));
+    await waitFor('serve to listen', () => (cli.stderr().includes('msg="serving metrics"') ? true : undefined), 10_000);
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await fetch(`http://127.0.0.1:${port}/metrics`);
+      statuses.push(r.status);
+      assert.equal(r.headers.get('x-content-type-options'), 'nosniff', `on the ${r.status}`);
+      assert.equal(r.headers.get('x-frame-options'), 'deny', `on the ${r.status}`);
+    }
+    assert.deepEqual(statuses, [401, 401, 429]);
+  });
+
   it("plain HTTP to the TLS port is answered 400, as Go's server does, and counted (before: closed without a word)", async (t) => {
     const p = testPki(t);
     if (!p) return;
@@ -151,6 +203,27 @@ describe('serve --web.config.file: hostile clients', () => {
 });
 
 describe('serve --web.config.file: the TLS settings as exporter-toolkit means them', () => {
+  it("with no cipher_suites, a client offering its defaults over TLS 1.2 gets Go's first choice, ECDHE with AES-GCM, on an EC and on an RSA certificate", async (t) => {
+    const openssl = requireBinary(t, 'openssl', 'openssl');
+    const p = testPki(t);
+    if (!openssl || !p) return;
+    execFileSync(openssl, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'rsa.key', '-out', 'rsa.pem', '-days', '2', '-subj', '/CN=localhost'], { cwd: p.dir, stdio: 'ignore' });
+    for (const [cert, key, expected] of [[p.serverCert, p.serverKey, 'ECDHE-ECDSA-AES128-GCM-SHA256'], [join(p.dir, 'rsa.pem'), join(p.dir, 'rsa.key'), 'ECDHE-RSA-AES128-GCM-SHA256']]) {
+      writeFileSync(join(p.dir, 'web.yml'), `tls_server_config:\n  cert_file: ${cert}\n  key_file: ${key}\n`);
+      const { cli, port } = await serveWeb(t, api.url, join(p.dir, 'web.yml'));
+      const chosen = await new Promise<string>((resolve, reject) => {
+        const s = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, maxVersion: 'TLSv1.2' }, () => {
+          resolve(s.getCipher().name);
+          s.destroy();
+        });
+        s.on('error', reject);
+      });
+      assert.equal(chosen, expected);
+      cli.child.kill('SIGTERM');
+      await cli.result;
+    }
+  });
+
   it("with no cipher_suites, the TLS 1.2 suites accepted are node_exporter's on the same file (before: 21 where it takes 8)", async (t) => {
     const nodeExporter = requireBinary(t, 'prometheus-node-exporter', 'prometheus-node-exporter');
     const p = testPki(t);
