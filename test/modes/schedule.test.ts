@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { astrosBody, type FakeApi } from '../support/fakeOpenNotify';
-import { parse, runCli, startCli, strayFiles, tempDir, valueOf, type RunningCli, useFakeApi } from '../support/helpers';
+import { parse, ROOT, runCli, startCli, strayFiles, tempDir, valueOf, type RunningCli, useFakeApi } from '../support/helpers';
 import { waitFor } from '../support/peers';
 
 const fake = useFakeApi();
@@ -52,6 +52,21 @@ describe('schedule', () => {
     assert.ok(runLines.length >= 3);
     assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_runs_total'), runLines.length, 'one log line per run');
     assert.deepEqual(strayFiles(dir, ['open_notify.prom']), []);
+  });
+
+  it("starts under the scheduler unit's NODE_OPTIONS on this Node.js (CI runs it on the documented minimum too)", async (t) => {
+    const unit = readFileSync(join(ROOT, 'systemd', 'open-notify-exporter-scheduler.service'), 'utf8');
+    const options = /^Environment="NODE_OPTIONS=([^"]*)"$/m.exec(unit)?.[1];
+    assert.ok(options, 'the unit sets NODE_OPTIONS');
+    const out = join(tempDir(t), 'open_notify.prom');
+    const cli = startCli(['schedule', '--api-url', api.url, '-o', out, '--cron', EVERY_SECOND], { env: { NODE_OPTIONS: options }, killAfterMs: 20_000 });
+    stopAfterTest(t, cli);
+    await waitFor('a run', () => (cli.stderr().includes('msg="run finished"') ? true : undefined), 10_000).catch(() => undefined);
+    cli.child.kill('SIGTERM');
+    const r = await cli.result;
+    assert.equal(r.code, 0, `${process.version}: ${r.stderr}`);
+    assert.match(r.stderr, /msg="run finished"/);
+    assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_up', { endpoint: 'astros' }), 1);
   });
 
   it('continues the counters of the file it starts with', async (t) => {
