@@ -23,8 +23,11 @@ const MAX_LABEL_CHARS = 256;
 // eslint-disable-next-line no-control-regex -- replacing control characters is the point
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
 
+/** A lone UTF-16 surrogate (legal in JSON as `\ud800`): written as U+FFFD in UTF-8, so it is that character here, before names are compared. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 export function cleanLabelText(text: string): string {
-  const cleaned = text.replace(CONTROLS, '\ufffd');
+  const cleaned = text.replace(CONTROLS, '\ufffd').replace(LONE_SURROGATE, '\ufffd');
   // At most MAX_LABEL_CHARS UTF-16 units is at most that many code points.
   if (cleaned.length <= MAX_LABEL_CHARS) return cleaned;
   const chars = Array.from(cleaned);

@@ -379,6 +379,18 @@ describe('hostile label values', () => {
   });
 });
 
+describe('names that become the same text', () => {
+  it('lone surrogates, U+FFFD itself and a cut that ends the same: one astronaut line per distinct output value', async () => {
+    const long = 'x'.repeat(300);
+    api.set('/astros.json', { kind: 'json', body: astrosBody(['\ud800', '\udc00', '\udbff', '\ufffd', `${long}a`, `${long}b`].map((name) => ({ name, craft: 'ISS' }))) });
+    const r = await runCli(['--api-url', api.url, '-o', '-']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith('open_notify_astronaut_info{'));
+    assert.equal(new Set(lines).size, lines.length, lines.join('\n'));
+    assert.equal(lines.length, 2, lines.join('\n'));
+  });
+});
+
 describe('promtool check metrics', () => {
   it('is silent on the success, partial-failure and hostile-name outputs', async (t) => {
     const promtool = requireBinary(t, 'promtool', 'prometheus');
