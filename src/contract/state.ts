@@ -62,7 +62,8 @@ export function advance(prev: RunState, runs: readonly EndpointRun[], nowSeconds
   return next;
 }
 
-const isCount = (v: number) => Number.isSafeInteger(v) && v >= 0;
+/** A count this exporter could have written: whole, not negative, and far from 2^53, past which adding one is lost (2^50 is a run a second for 35 million years). */
+const isCount = (v: number) => Number.isSafeInteger(v) && v >= 0 && v <= 2 ** 50;
 
 function endpointIn(endpoints: readonly string[]): (sample: Sample) => string | undefined {
   return (sample) => {
@@ -76,9 +77,10 @@ function endpointIn(endpoints: readonly string[]): (sample: Sample) => string | 
  * family that is absent (an older contract) starts from zero quietly; one
  * that is present but not what this version writes (negative or fractional
  * counts, other buckets, buckets going down) starts from zero with a warning.
- * Counters therefore only ever go backwards by a reset to zero.
+ * Counters therefore only ever go backwards by a reset to zero. A last
+ * success after `now` (Unix seconds, a minute's slack) is dropped with a warning.
  */
-export function restore(samples: readonly Sample[], endpoints: readonly string[]): { state: RunState; warnings: string[] } {
+export function restore(samples: readonly Sample[], endpoints: readonly string[], now: number): { state: RunState; warnings: string[] } {
   const state = emptyState(endpoints);
   const endpointOf = endpointIn(endpoints);
   const warnings: string[] = [];
@@ -86,7 +88,10 @@ export function restore(samples: readonly Sample[], endpoints: readonly string[]
 
   for (const s of named(METRICS.lastSuccess.name)) {
     const e = endpointOf(s);
-    if (e && Number.isFinite(s.value) && s.value > 0) state.lastSuccess[e] = s.value;
+    if (!e || !Number.isFinite(s.value) || s.value <= 0) continue;
+    // A time after now is not one this exporter wrote: carried forward, it would hide a failing endpoint.
+    if (s.value > now + 60) warnings.push(`${METRICS.lastSuccess.name}{endpoint="${e}"} is in the future; not restored`);
+    else state.lastSuccess[e] = s.value;
   }
 
   for (const [spec, key] of [[METRICS.runs, 'runsTotal'], [METRICS.skippedRuns, 'skippedRunsTotal']] as const) {

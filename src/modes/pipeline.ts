@@ -69,7 +69,7 @@ export async function loadState(memory: Memory, log: Logger, endpoints: readonly
   let state = memory.state;
   if (!state && from !== undefined) {
     const prev = await readPrevious(from);
-    const restored = restore(prev.samples, endpoints);
+    const restored = restore(prev.samples, endpoints, Date.now() / 1000);
     for (const w of [...prev.warnings, ...restored.warnings.map((x) => `previous output ${from}: ${x}`)]) log.warn(w);
     state = restored.state;
   }

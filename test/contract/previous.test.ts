@@ -7,6 +7,8 @@ import { emptyState, restore } from '../../src/contract/state';
 
 /** The endpoints of a run without --cross-check. */
 const E = ['astros', 'iss_now'];
+/** When the tests' previous files are read: after every time in them. */
+const NOW = 1_800_000_000;
 import { ROOT, tempDir } from '../support/helpers';
 
 describe('parseExposition', () => {
@@ -44,6 +46,7 @@ describe('readPrevious, then restore', () => {
           'open_notify_last_success_timestamp_seconds{endpoint="iss_now"} NaN\n',
       ),
       E,
+      NOW,
     );
     assert.deepEqual(p.state.lastSuccess, { astros: 1700000000 });
     assert.deepEqual(p.warnings, []);
@@ -66,7 +69,7 @@ describe('restore (state.ts), from the previous file\'s samples', () => {
   const golden = () => parseExposition(readFileSync(join(ROOT, 'test', 'golden', 'success.prom'), 'utf8'));
 
   it('restores counters and the histogram our own output holds', () => {
-    const { state, warnings } = restore(golden(), E);
+    const { state, warnings } = restore(golden(), E, NOW);
     assert.deepEqual(warnings, []);
     assert.equal(state.runsTotal, 42);
     assert.equal(state.skippedRunsTotal, 1);
@@ -77,7 +80,7 @@ describe('restore (state.ts), from the previous file\'s samples', () => {
 
   it('a previous file from an older contract (no counters) starts them at zero, quietly', () => {
     const old = golden().filter((s) => !/_total$|_bucket$|_sum$|_count$/.test(s.name));
-    const { state, warnings } = restore(old, E);
+    const { state, warnings } = restore(old, E, NOW);
     assert.deepEqual(warnings, []);
     assert.equal(state.runsTotal, 0);
     assert.deepEqual(state.requestDuration, emptyState(E).requestDuration);
@@ -86,7 +89,7 @@ describe('restore (state.ts), from the previous file\'s samples', () => {
 
   it('other buckets (a different contract version) reset the histogram with a warning', () => {
     const other = golden().filter((s) => !(s.name.endsWith('_bucket') && s.labels.le === '0.025'));
-    const { state, warnings } = restore(other, E);
+    const { state, warnings } = restore(other, E, NOW);
     assert.deepEqual(state.requestDuration, emptyState(E).requestDuration);
     assert.equal(state.runsTotal, 42);
     assert.match(warnings.join(), /open_notify_request_duration_seconds has other buckets/);
@@ -95,16 +98,31 @@ describe('restore (state.ts), from the previous file\'s samples', () => {
   it('negative, fractional or NaN counters reset to zero with a warning, never go backwards otherwise', () => {
     for (const v of [-1, 2.5, NaN, Infinity]) {
       const s = golden().map((x) => (x.name === 'open_notify_runs_total' ? { ...x, value: v } : x));
-      const { state, warnings } = restore(s, E);
+      const { state, warnings } = restore(s, E, NOW);
       assert.equal(state.runsTotal, 0, String(v));
       assert.match(warnings.join(), /open_notify_runs_total is not a single whole count/);
     }
     const s = golden().map((x) => (x.name === 'open_notify_fetch_failures_total' ? { ...x, value: -3 } : x));
-    assert.deepEqual(restore(s, E).state.fetchFailuresTotal, { astros: 0, iss_now: 0 });
+    assert.deepEqual(restore(s, E, NOW).state.fetchFailuresTotal, { astros: 0, iss_now: 0 });
+  });
+
+  it('nothing from the future or past 2^50: a last success after now is dropped, a count that could not go on is reset, each with a warning', () => {
+    for (const v of [NOW + 3600, 4102444800, 1e300]) {
+      const s = golden().map((x) => (x.name === 'open_notify_last_success_timestamp_seconds' && x.labels.endpoint === 'astros' ? { ...x, value: v } : x));
+      const { state, warnings } = restore(s, E, NOW);
+      assert.equal(state.lastSuccess.astros, undefined, String(v));
+      assert.match(warnings.join(), /open_notify_last_success_timestamp_seconds\{endpoint="astros"\} is in the future/);
+    }
+    for (const v of [2 ** 53 - 2, 2 ** 51]) {
+      const s = golden().map((x) => (x.name === 'open_notify_runs_total' ? { ...x, value: v } : x));
+      const { state, warnings } = restore(s, E, NOW);
+      assert.equal(state.runsTotal, 0, String(v));
+      assert.match(warnings.join(), /open_notify_runs_total is not a single whole count/);
+    }
   });
 
   it('buckets that go down are inconsistent', () => {
     const s = golden().map((x) => (x.name.endsWith('_bucket') && x.labels.le === '0.01' ? { ...x, value: 1000 } : x));
-    assert.match(restore(s, E).warnings.join(), /inconsistent/);
+    assert.match(restore(s, E, NOW).warnings.join(), /inconsistent/);
   });
 });
