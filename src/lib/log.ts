@@ -35,6 +35,13 @@ const UNSAFE = new RegExp(`[${UNSAFE_CHARS}]`, 'g');
 const PLAIN = new RegExp(`^[^\\s"=\\\\\\u0000-\\u001f\\u007f${UNSAFE_CHARS}]+$`);
 const hex4 = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
+const TERMINAL_UNSAFE = new RegExp(`[\\u0000-\\u001f\\u007f${UNSAFE_CHARS}]`, 'g');
+
+/** Text from elsewhere fit for a terminal: C0 and C1 controls (ESC, BEL), DEL and the characters above as \uXXXX. */
+export function printable(text: string): string {
+  return text.replace(TERMINAL_UNSAFE, hex4);
+}
+
 /** JSON text with the characters above escaped as well: still valid JSON, the same value. */
 export function safeJson(v: unknown): string {
   const s = JSON.stringify(v) ?? String(v);

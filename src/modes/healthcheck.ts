@@ -2,6 +2,7 @@
 // HEALTHCHECK (the image has no curl). Exit 0 healthy, 1 otherwise.
 import { formatMs, hostPort, oneLine, userAgent } from '../lib/format';
 import { httpGet } from '../lib/http';
+import { printable } from '../lib/log';
 import type { Listen } from '../config/config';
 
 export interface HealthcheckConfig {
@@ -33,7 +34,8 @@ export async function runHealthcheck(cfg: HealthcheckConfig, version: string, sa
   const url = healthzUrl(cfg.listen, tls ? 'https' : 'http');
   try {
     const r = await httpGet(url, { timeoutMs: cfg.timeoutMs, maxBodyBytes: 64 * 1024, maxRedirects: 0, userAgent: userAgent(version, 'healthcheck'), tls });
-    const body = oneLine(r.body.toString('utf8'));
+    // A server's words, cut and escaped: its bytes never reach the terminal as they are.
+    const body = printable(oneLine(r.body.toString('utf8')));
     if (r.status === 200) return 0;
     say(`open-notify-exporter healthcheck: ${url}: HTTP ${r.status}${body ? `: ${body}` : ''}\n`);
   } catch (err) {

@@ -46,4 +46,17 @@ describe('healthcheck', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /healthz: connection refused \(within 1s\)\n$/);
   });
+
+  it("a hostile server's error body reaches the terminal escaped and cut: no ESC, BEL, OSC or U+202E", async (t) => {
+    const http = require('node:http') as typeof import('node:http');
+    const body = `\u001b[2J\u001b]0;owned\u0007\u001b[31mred\u202e${'x'.repeat(5000)}`;
+    const server = http.createServer((_req, res) => res.writeHead(503).end(body));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => server.close());
+    const r = await runCli(['healthcheck', '--web.listen-address', `127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`]);
+    assert.equal(r.code, 1);
+    assert.doesNotMatch(r.stderr, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    assert.match(r.stderr, /HTTP 503: \\u001b\[2J\\u001b\]0;owned\\u0007/);
+    assert.ok(r.stderr.length < 600, `${r.stderr.length} characters`);
+  });
 });
