@@ -24,6 +24,8 @@ export interface RequestOptions extends GetOptions {
   body?: string | Buffer;
   contentType?: string;
   accept?: string;
+  /** A body over the cap is cut there and the rest dropped, not an error: where only the status matters. */
+  cutAtCap?: boolean;
 }
 
 export interface GetResult {
@@ -150,15 +152,15 @@ async function exchange(url: string, opts: RequestOptions, sent: (req: ClientReq
       req.destroy();
       continue;
     }
-    return { status, body: await readBody(res, opts.maxBodyBytes), contentType: String(res.headers['content-type'] ?? ''), url: parsed.toString(), location };
+    return { status, body: await readBody(res, opts.maxBodyBytes, opts.cutAtCap === true), contentType: String(res.headers['content-type'] ?? ''), url: parsed.toString(), location };
   }
 }
 
 /** The body, decoded, read only up to the cap: a hostile server must not grow our memory. */
-async function readBody(res: IncomingMessage, maxBytes: number): Promise<Buffer> {
+async function readBody(res: IncomingMessage, maxBytes: number, cut: boolean): Promise<Buffer> {
   const declared = Number(res.headers['content-length']);
   const encoding = (res.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
-  if (encoding === 'identity' && declared > maxBytes) throw new AttemptError(`body of ${declared} bytes exceeds the ${formatBytes(maxBytes)} cap`, false);
+  if (encoding === 'identity' && declared > maxBytes && !cut) throw new AttemptError(`body of ${declared} bytes exceeds the ${formatBytes(maxBytes)} cap`, false);
   let stream: Readable = res;
   if (encoding === 'gzip' || encoding === 'x-gzip' || encoding === 'deflate') {
     const zlib = require('node:zlib') as typeof import('node:zlib');
@@ -173,6 +175,11 @@ async function readBody(res: IncomingMessage, maxBytes: number): Promise<Buffer>
   let size = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (size + chunk.length > maxBytes && cut) {
+        chunks.push(chunk.subarray(0, maxBytes - size));
+        size = maxBytes;
+        break;
+      }
       size += chunk.length;
       if (size > maxBytes) throw new AttemptError(`body exceeds the ${formatBytes(maxBytes)} cap`, false);
       chunks.push(chunk);

@@ -15,7 +15,7 @@ export interface PushTarget {
   userAgent: string;
 }
 
-/** A gateway's answer is a short status text; more is not read. */
+/** A gateway's answer is a short status text: what is read of it, the rest dropped (a 2xx is a success whatever it says). */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
 /**
@@ -43,6 +43,7 @@ export async function pushText(t: PushTarget, text: string): Promise<void> {
     accept: '*/*',
     timeoutMs: t.timeoutMs,
     maxBodyBytes: MAX_ANSWER_BYTES,
+    cutAtCap: true,
     maxRedirects: 0,
     userAgent: t.userAgent,
   });

@@ -80,6 +80,13 @@ describe('push', () => {
     assert.match(r.stderr, /HTTP 503 \(after 2 attempts\)/);
   });
 
+  it('a 2xx is a success whatever its body: 200 with 200 KiB, read up to the 64 KiB cap and the rest dropped', async () => {
+    api.set('/metrics/job/open_notify', { kind: 'raw', status: 200, body: 'x'.repeat(200 * 1024) });
+    const r = await runCli(['push', '--api-url', api.url, '--gateway', api.url, '--retries', '0']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /msg=pushed/);
+  });
+
   it('--gateway is required; --grouping job=... is refused', async () => {
     let r = await runCli(['push', '--api-url', api.url]);
     assert.equal(r.code, 2);
