@@ -129,11 +129,15 @@ const LABEL_RESERVED: Record<string, string> = {
   instance: 'is set by Prometheus from the scrape target (a constant one arrives renamed exported_instance unless honor_labels)',
 };
 
+/** Constant labels at most: every series carries each of them. */
+export const MAX_LABELS = 16;
+
 export const labelOption = (flags: string, description: string, reserved: Record<string, string> = LABEL_RESERVED, allowEmpty = false) =>
   new Option(flags, description)
     .default([] as [string, string][], 'none')
     .argParser((value: string, previous: [string, string][]) => {
       const pair = arg((v) => parseLabel(v, reserved, allowEmpty))(value);
+      if (previous.length >= MAX_LABELS) throw new InvalidArgumentError(`at most ${MAX_LABELS} labels.`);
       // Last-wins would silently drop one of two values the operator typed.
       if (previous.some(([name]) => name === pair[0])) throw new InvalidArgumentError(`label "${pair[0]}" is given more than once.`);
       return [...previous, pair];
@@ -172,7 +176,7 @@ export function addCollectOptions(cmd: Command): Command {
         .default(defaults.crewUrl, 'the people-in-space.json of corquaid/international-space-station-APIs')
         .argParser(arg(parseHttpUrl)),
     )
-    .addOption(labelOption('--label <name=value>', 'constant label added to every series (repeatable; not job or instance)'))
+    .addOption(labelOption('--label <name=value>', 'constant label added to every series (repeatable, at most 16, each at most 256 characters; not job or instance)'))
     .addOption(new Option('--log.level <level>', 'least severe level logged on stderr').choices(LOG_LEVELS).env('OPEN_NOTIFY_LOG_LEVEL').default('info'))
     .addOption(new Option('--log.format <format>', 'log line format on stderr').choices(['logfmt', 'json']).env('OPEN_NOTIFY_LOG_FORMAT').default('logfmt'))
     .addOption(new Option('-q, --quiet', 'short for --log.level error').conflicts('verbose'))

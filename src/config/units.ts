@@ -67,6 +67,9 @@ const EXPOSITION_LABELS = ['le', 'quantile'];
  * reason: prom-client lets a series' own label win over a default label, so
  * reusing one of ours would silently drop the operator's value on some series.
  */
+/** A constant label's value, as long as a name from the API may be: every series carries it, and the file must stay readable back. */
+export const MAX_LABEL_VALUE_CHARS = 256;
+
 export function parseLabel(text: string, reserved: Readonly<Record<string, string>>, allowEmpty = false): [string, string] {
   const eq = text.indexOf('=');
   if (eq <= 0) throw new Error('expected name=value');
@@ -77,6 +80,8 @@ export function parseLabel(text: string, reserved: Readonly<Record<string, strin
   if (EXPOSITION_LABELS.includes(name)) throw new Error(`label name "${name}" is reserved by the exposition format (histogram buckets carry le, summaries quantile)`);
   if (Object.hasOwn(reserved, name)) throw new Error(`label name "${name}" ${reserved[name]}`);
   if (value === '' && !allowEmpty) throw new Error(`label "${name}" has an empty value (an empty label is the same as no label)`);
+  const chars = [...value].length;
+  if (chars > MAX_LABEL_VALUE_CHARS) throw new Error(`label "${name}" has a value of ${chars} characters; at most ${MAX_LABEL_VALUE_CHARS}`);
   return [name, value];
 }
 

@@ -73,14 +73,16 @@ export function parseExposition(text: string): Sample[] {
 export type PreviousResult = { samples: Sample[]; warnings: string[] };
 
 /**
- * The most read back. Our file is ~4 KB, ~350 KB with 5,000 people; a file
- * at our path larger than this is not ours, and reading it whole (or a
- * device that never ends) must not cost the run its time or memory.
+ * The most read back: more than our own largest file at this --max-people
+ * (an astronaut line is at most ~19 KiB: 16 constant labels and two API
+ * values of 256 characters, 4 bytes each), and never under 4 MiB. A larger
+ * file at our path is not ours, and reading it whole (or a device that never
+ * ends) must not cost the run its time or memory.
  */
-const MAX_PREVIOUS_BYTES = 4 * 1024 * 1024;
+export const maxPreviousBytes = (maxPeople: number): number => Math.max(4 * 1024 * 1024, (maxPeople + 64) * 32 * 1024);
 
 /** A missing file is a normal first run; anything else unreadable is a warning. */
-export async function readPrevious(path: string, maxBytes = MAX_PREVIOUS_BYTES): Promise<PreviousResult> {
+export async function readPrevious(path: string, maxBytes: number): Promise<PreviousResult> {
   let text: string;
   const fresh = (why: string): PreviousResult => ({ samples: [], warnings: [`previous output ${path} ${why}; starting fresh`] });
   try {

@@ -1,8 +1,10 @@
 // The one-shot run, as cron or a systemd timer starts it: fetch, write the
 // .prom file atomically (or standard output), one log line, an exit code.
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RunConfig } from '../config/config';
 import { ExitCode } from '../config/config';
+import { maxPreviousBytes } from '../contract/previous';
 import { monotonicMs } from '../lib/clock';
 import { stdoutFailure } from '../lib/fs';
 import { resolveOutput, sweepLeftovers, WriteError, writeTextfile, type Output } from '../outputs/textfile';
@@ -10,6 +12,20 @@ import { enabledSources } from '../sources/table';
 import { finish, loadState, produce, summarize, type Memory, type RunDeps } from './pipeline';
 
 const STDOUT = '-';
+
+/**
+ * A long-running mode keeps its counters in memory, so a second writer of
+ * the same file (another schedule, or the timer) makes both go backwards in
+ * turn. Its file changing between our writes shows it: said once, naming it.
+ */
+function noticeOtherWriter(memory: Memory, target: string, log: RunDeps['log']): void {
+  const was = memory.written;
+  if (!was || memory.otherWriterSeen) return;
+  const now = statSync(target, { throwIfNoEntry: false });
+  if (now && now.ino === was.ino && now.size === was.size && now.mtimeMs === was.mtimeMs) return;
+  memory.otherWriterSeen = true;
+  log.warn(`${target} was replaced by another writer since this process last wrote it; one writer per file, or the counters of both go backwards`, { output: target });
+}
 
 export async function runOnce(cfg: RunConfig, deps: RunDeps, memory: Memory = {}): Promise<number> {
   const started = monotonicMs();
@@ -24,7 +40,7 @@ export async function runOnce(cfg: RunConfig, deps: RunDeps, memory: Memory = {}
     }
   }
   const endpoints = enabledSources(cfg.fetch).map((s) => s.name);
-  const prev = loadState(memory, deps.log, endpoints, output?.target);
+  const prev = loadState(memory, deps.log, endpoints, output && { path: output.target, maxBytes: maxPreviousBytes(cfg.fetch.maxPeople) });
   // Leftovers of killed runs are swept while the fetches are in flight.
   const sweeping = output ? sweepLeftovers(output.target) : undefined;
   const { collection, state, text } = await produce(cfg, deps, prev);
@@ -41,7 +57,10 @@ export async function runOnce(cfg: RunConfig, deps: RunDeps, memory: Memory = {}
     if (!output) {
       await deps.writeStdout(text);
     } else {
+      noticeOtherWriter(memory, output.target, deps.log);
       const result = await writeTextfile(output, text, sweeping);
+      const st = statSync(output.target, { throwIfNoEntry: false });
+      if (st) memory.written = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
       if (result.path !== resolve(cfg.output)) target = result.path;
       for (const f of result.swept) deps.log.warn('removed a temp file left by an interrupted run', { file: f });
     }

@@ -30,6 +30,10 @@ export interface Memory {
   state?: RunState;
   /** Scheduled runs skipped since the last run started; counted into the next output. */
   pendingSkips?: number;
+  /** The file this process wrote last, as stat saw it just after: another writer shows as a change. */
+  written?: { ino: number; size: number; mtimeMs: number };
+  /** Whether another writer was reported already (once per process). */
+  otherWriterSeen?: boolean;
 }
 
 export interface Produced {
@@ -65,12 +69,12 @@ export async function produce(cfg: CollectConfig, deps: RunDeps, prevState: RunS
  * The state a run starts from: the one in memory, else the one in the
  * previous output file `from` (if any), plus the ticks skipped meanwhile.
  */
-export async function loadState(memory: Memory, log: Logger, endpoints: readonly string[], from?: string): Promise<RunState> {
+export async function loadState(memory: Memory, log: Logger, endpoints: readonly string[], from?: { path: string; maxBytes: number }): Promise<RunState> {
   let state = memory.state;
   if (!state && from !== undefined) {
-    const prev = await readPrevious(from);
+    const prev = await readPrevious(from.path, from.maxBytes);
     const restored = restore(prev.samples, endpoints, Date.now() / 1000);
-    for (const w of [...prev.warnings, ...restored.warnings.map((x) => `previous output ${from}: ${x}`)]) log.warn(w);
+    for (const w of [...prev.warnings, ...restored.warnings.map((x) => `previous output ${from.path}: ${x}`)]) log.warn(w);
     state = restored.state;
   }
   state ??= emptyState(endpoints);

@@ -88,8 +88,23 @@ function statIfAny(path: string, follow: boolean): Stats | undefined {
  * replaced, so a link into another directory keeps working and the link
  * itself is left alone; a dangling link's target is created.
  */
+/**
+ * The kernel's fs.protected_symlinks rule for a link at `path`: in a sticky,
+ * world-writable directory (/tmp) a link is followed only if it is owned by
+ * the directory's owner or by us. Otherwise root, following a link another
+ * user planted, would replace the file it names.
+ */
+function refuseUnsafeLink(path: string, link: Stats): void {
+  const dir = statSync(dirname(path));
+  const stickyAndOpen = (dir.mode & 0o1002) === 0o1002;
+  if (!stickyAndOpen || link.uid === dir.uid || link.uid === process.geteuid?.()) return;
+  throw new WriteError(`cannot write ${path}: a symbolic link owned by uid ${link.uid} in a sticky world-writable directory; not followed, as the kernel would not follow it (fs.protected_symlinks)`, 'EACCES');
+}
+
 function followLinks(path: string): string {
   let current = resolve(path);
+  const planted = statIfAny(current, false);
+  if (planted?.isSymbolicLink()) refuseUnsafeLink(current, planted);
   for (let hops = 0; hops <= MAX_LINKS; hops++) {
     try {
       // The native call: fs.realpath walks the path in JS with an lstat per component.
@@ -97,7 +112,9 @@ function followLinks(path: string): string {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    if (!statIfAny(current, false)?.isSymbolicLink()) return current;
+    const link = statIfAny(current, false);
+    if (!link?.isSymbolicLink()) return current;
+    refuseUnsafeLink(current, link);
     current = resolve(dirname(current), readlinkSync(current));
   }
   throw Object.assign(new Error('too many levels of symbolic links'), { code: 'ELOOP' });

@@ -54,13 +54,13 @@ describe('readPrevious, then restore', () => {
 
   it('a missing file is a quiet first run; a corrupt one a warning', async (t) => {
     const dir = tempDir(t);
-    assert.deepEqual(await readPrevious(join(dir, 'none.prom')), { samples: [], warnings: [] });
+    assert.deepEqual(await readPrevious(join(dir, 'none.prom'), 4096), { samples: [], warnings: [] });
     writeFileSync(join(dir, 'bad.prom'), 'open_notify_runs_total 5\nopen_notify_up{endpoint="astros"');
-    const r = await readPrevious(join(dir, 'bad.prom'));
+    const r = await readPrevious(join(dir, 'bad.prom'), 4096);
     assert.deepEqual(r.samples, []);
     assert.deepEqual(r.warnings.length, 1);
     assert.match(r.warnings[0], /bad\.prom is not valid \(file does not end with a newline \(incomplete\)\); starting fresh/);
-    const d = await readPrevious(dir);
+    const d = await readPrevious(dir, 4096);
     assert.match(d.warnings[0], /cannot read previous output .* \(EISDIR\); starting fresh/);
   });
 });

@@ -69,6 +69,24 @@ describe('schedule', () => {
     assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_up', { endpoint: 'astros' }), 1);
   });
 
+  it('two schedules writing one file: each says once that another writer replaced it, naming the path; README says one writer per file', async (t) => {
+    const out = join(tempDir(t), 'open_notify.prom');
+    const start = () => startCli(['schedule', '--api-url', api.url, '-o', out, '--cron', EVERY_SECOND], { killAfterMs: 20_000 });
+    const a = start();
+    const b = start();
+    stopAfterTest(t, a);
+    stopAfterTest(t, b);
+    const said = (c: RunningCli) => c.stderr().split('\n').filter((l) => l.includes('was replaced by another writer since this process last wrote it')).length;
+    await waitFor('both to notice', () => (said(a) > 0 && said(b) > 0 ? true : undefined), 10_000).catch(() => undefined);
+    await sleep(2000);
+    a.child.kill('SIGTERM');
+    b.child.kill('SIGTERM');
+    await Promise.all([a.result, b.result]);
+    assert.deepEqual([said(a), said(b)], [1, 1], a.stderr() + b.stderr());
+    assert.ok(a.stderr().includes(`${out} was replaced by another writer`));
+    assert.match(readFileSync(join(ROOT, 'README.md'), 'utf8'), /one writer per file/i);
+  });
+
   it('continues the counters of the file it starts with', async (t) => {
     const out = join(tempDir(t), 'o.prom');
     for (let i = 0; i < 2; i++) assert.equal((await runCli(['--api-url', api.url, '-o', out])).code, 0);

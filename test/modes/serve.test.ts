@@ -316,6 +316,24 @@ describe('serve: connection limits', () => {
 });
 
 describe('serve: a very large answer', () => {
+  it('an answer nested as deep as the default --max-body allows: refused before parsing, and every health probe meanwhile answered in < 100 ms', async (t) => {
+    const n = 128 * 1024;
+    api.set('/astros.json', { kind: 'raw', body: `${'['.repeat(n)}${']'.repeat(n)}`, headers: { 'content-type': 'application/json' } });
+    const port = await freePort();
+    const cli = startCli(['serve', '--api-url', api.url, '--web.listen-address', `127.0.0.1:${port}`, '--refresh', '1s', '--retries', '0'], { env: { NODE_OPTIONS: '--max-semi-space-size=1 --jitless' }, killAfterMs: 60_000 });
+    t.after(() => void cli.child.kill('SIGKILL'));
+    await waitFor('a refresh', () => (cli.stderr().includes('msg="refresh finished') ? true : undefined), 10_000);
+    const waited: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const t0 = performance.now();
+      assert.equal((await getText(`http://127.0.0.1:${port}/-/healthy`)).status, 200);
+      waited.push(performance.now() - t0);
+      await sleep(50);
+    }
+    assert.match(cli.stderr(), /astros="error: response nests deeper than 32 levels"/);
+    assert.ok(Math.max(...waited) < 100, `slowest probe ${Math.round(Math.max(...waited))} ms over ${waited.length} across refreshes`);
+  });
+
   it('45,000 people: refused past --max-people, astros up 0 with a line naming the limit, the rest served; scrapes go on', async (t) => {
     const people = Array.from({ length: 45_000 }, (_, i) => ({ name: `P${i}`, craft: 'ISS' }));
     api.set('/astros.json', { kind: 'raw', body: JSON.stringify(astrosBody(people)), headers: { 'content-type': 'application/json' } });

@@ -2,7 +2,7 @@
 // thread re-reads the output the whole time and parses every read.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, truncateSync, utimesSync, watch, writeFileSync } from 'node:fs';
+import { chmodSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, truncateSync, utimesSync, watch, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
@@ -182,7 +182,7 @@ describe('hostile and broken API responses', () => {
     { name: 'timestamp in the future', endpoint: '/iss-now.json', behavior: { kind: 'json', body: issNowBody('1', '2', Math.floor(Date.now() / 1000) + 86400) }, reason: /"timestamp" \d+ is \d+s in the future/ },
     { name: 'timestamp a string', endpoint: '/iss-now.json', behavior: { kind: 'json', body: issNowBody('1', '2', '1700000000') }, reason: /"timestamp" must be a positive integer, got "1700000000"/ },
     { name: 'body trickling one byte every 100 ms', endpoint: '/iss-now.json', behavior: { kind: 'trickle', body: issNowBody(), intervalMs: 100 }, reason: /no complete response within 1s/, args: ['--timeout', '1s', '--retries', '0'] },
-    { name: '512 MiB body', endpoint: '/astros.json', behavior: { kind: 'huge', bytes: 512 * 1024 * 1024 }, reason: /body exceeds the 1MiB cap/ },
+    { name: '512 MiB body', endpoint: '/astros.json', behavior: { kind: 'huge', bytes: 512 * 1024 * 1024 }, reason: /body exceeds the 256KiB cap/ },
     { name: 'redirect loop', endpoint: '/astros.json', behavior: { kind: 'redirect', location: '/astros.json' }, reason: /too many redirects/ },
     { name: 'redirect to another scheme', endpoint: '/astros.json', behavior: { kind: 'redirect', location: 'file:///etc/passwd' }, reason: /refusing file: URL/ },
     { name: 'content type that lies (HTML as JSON)', endpoint: '/astros.json', behavior: FAILURES.htmlOk, reason: /response is an HTML page, not JSON/ },
@@ -331,12 +331,13 @@ describe('hostile output paths: a device, FIFO or socket is refused untouched, b
 });
 
 describe('the previous file is read back with a cap', () => {
+  // --max-people 64 makes the cap 4 MiB: (64 + 64) lines of at most 32 KiB.
   it('a file over 4 MiB at the output (here a sparse 64 GiB one) is not ours: a warning, counters restart, the run completes', async (t) => {
     const dir = tempDir(t);
     const out = join(dir, 'open_notify.prom');
     writeFileSync(out, 'open_notify_runs_total 41\n');
     truncateSync(out, 64 * 1024 ** 3);
-    const r = await runCli(['--api-url', api.url, '-o', out], { killAfterMs: 15_000 });
+    const r = await runCli(['--api-url', api.url, '-o', out, '--max-people', '64'], { killAfterMs: 15_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /level=warn msg="previous output \S+ is over 4MiB \(68719476736 bytes or more\), too large to be ours; starting fresh"/);
     assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_runs_total'), 1);
@@ -352,11 +353,11 @@ describe('the previous file is read back with a cap', () => {
     const under = body(4 * 1024 * 1024);
     writeFileSync(out, `${'#'.repeat(4 * 1024 * 1024 - under.length - 1)}\n${under}`);
     assert.equal(statSync(out).size, 4 * 1024 * 1024);
-    let r = await runCli(['--api-url', api.url, '-o', out]);
+    let r = await runCli(['--api-url', api.url, '-o', out, '--max-people', '64']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_runs_total'), 42, r.stderr);
     writeFileSync(out, `#${'#'.repeat(4 * 1024 * 1024 - under.length - 1)}\n${under}`);
-    r = await runCli(['--api-url', api.url, '-o', out]);
+    r = await runCli(['--api-url', api.url, '-o', out, '--max-people', '64']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /too large to be ours/);
     assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_runs_total'), 1);
@@ -423,5 +424,51 @@ describe('symbolic links and odd paths', () => {
     const r = await runCli(['--api-url', api.url, '-o', out]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(statSync(out).mode & 0o777, 0o644);
+  });
+});
+
+describe('the largest file the flags allow', () => {
+  it('16 labels and 500 names of 256 four-byte characters: the file is read back, the counters go on; a longer --label value or a 17th is exit 2', async (t) => {
+    const out = join(tempDir(t), 'open_notify.prom');
+    const wide = (c: string) => c.repeat(256);
+    api.set('/astros.json', { kind: 'json', body: astrosBody(Array.from({ length: 500 }, (_, i) => ({ name: `${i}${wide('🚀')}`, craft: wide('🛰') }))) });
+    const labels = Array.from({ length: 16 }, (_, i) => ['--label', `l${i}=${wide('🌍')}`]).flat();
+    for (let run = 1; run <= 2; run++) {
+      const r = await runCli(['--api-url', api.url, '-o', out, '--max-body', '4MiB', ...labels], { killAfterMs: 30_000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /too large/);
+      assert.equal(valueOf(parse(readFileSync(out, 'utf8')), 'open_notify_runs_total'), run);
+    }
+    assert.ok(statSync(out).size > 4 * 1024 * 1024, `${statSync(out).size} bytes: over the old cap`);
+    let r = await runCli(['--api-url', api.url, '-o', out, '--label', `x=${'a'.repeat(257)}`]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /label "x" has a value of 257 characters; at most 256/);
+    r = await runCli(['--api-url', api.url, '-o', out, ...labels, '--label', 'l16=x']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /at most 16 labels/);
+  });
+});
+
+describe('a link planted at the output in a sticky, world-writable directory', () => {
+  it("is followed only where the kernel would follow it (fs.protected_symlinks): nobody's link to a root-only file is exit 3, the file untouched; our own link is followed", async (t) => {
+    if (!requireRoot(t, 'chown a link to nobody')) return;
+    const base = tempDir(t);
+    const shared = join(base, 'tmp');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    const victim = join(base, 'shadow');
+    writeFileSync(victim, 'secret\n', { mode: 0o600 });
+    const out = join(shared, 'open_notify.prom');
+    symlinkSync(victim, out);
+    lchownSync(out, 65534, 65534);
+    const r = await runCli(['--api-url', api.url, '-o', out]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /cannot write \S+open_notify\.prom: a symbolic link owned by uid 65534 in a sticky world-writable directory; not followed/);
+    assert.equal(readFileSync(victim, 'utf8'), 'secret\n');
+    assert.equal(statSync(victim).mode & 0o777, 0o600);
+    lchownSync(out, 0, 0);
+    const ours = await runCli(['--api-url', api.url, '-o', out]);
+    assert.equal(ours.code, 0, ours.stderr);
+    assert.match(readFileSync(victim, 'utf8'), /open_notify_up/);
   });
 });
