@@ -2,7 +2,7 @@
 // to a subcommand. With options.ts and commands.ts, the only code that knows commander.
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from './config';
-import { safeJson } from '../lib/log';
+import { printable, safeJson } from '../lib/log';
 import { COMMANDS, addSubcommands, type Parsed } from './commands';
 import { addCollectOptions, metricsOutputOption, toCollect, type CollectOpts } from './options';
 
@@ -39,7 +39,8 @@ function usageLine(argv: readonly string[], text: string): string {
     if (a === '--log.format') format = argv[i + 1];
     else if (a.startsWith('--log.format=')) format = a.slice('--log.format='.length);
   });
-  if (format !== 'json') return `open-notify-exporter: ${text}\n`;
+  // What was typed is echoed: its control characters escaped, as in every log line.
+  if (format !== 'json') return `open-notify-exporter: ${printable(text)}\n`;
   return `${safeJson({ time: new Date().toISOString(), level: 'error', msg: text.replace(/^error: /, '') })}\n`;
 }
 

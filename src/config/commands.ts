@@ -57,7 +57,10 @@ open_notify_skipped_runs_total; a tick missed (the process was stalled) is
 logged and not run late. The first SIGTERM or SIGINT stops the schedule and
 aborts a run in flight (nothing of it is written); a second exits at once.
 SIGHUP is logged and changes nothing. Exit code 0 after a signal, 2 for a
-usage error (a bad cron expression or time zone).
+usage error (a bad cron expression or time zone). Unlike crontab(5), where
+either day field may match, node-cron runs only where both the day of month
+and the day of week match ('0 0 29 2 1' is next in 2044): the time of the
+next run is logged at start.
 `,
     )
     .action((opts: o.CollectOpts & { output: string; cron: string; runOnStart: boolean; timezone?: string }, cmd: Command) => {

@@ -39,6 +39,8 @@ function parseOutput(text: string): string {
   if (text.trim() === '') throw new Error('expected a file path or - for standard output');
   // `-o dir/` names a directory; writing a file called `dir` instead would surprise.
   if (text.endsWith('/')) throw new Error('expected a file path, not a directory (it ends in /)');
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw new Error('it has a control character; a file name for node_exporter should have none');
   return text;
 }
 
@@ -52,9 +54,9 @@ export function parseListen(text: string): Listen {
   return host === undefined ? { port } : { host, port };
 }
 
-/** A duration (`15s`, at least 1s) or a node-cron expression. */
+/** A duration (`15s`, at least 1s) or a node-cron expression (fields separated by spaces). */
 export function parseRefresh(text: string): Trigger {
-  if (/^\d/.test(text.trim())) {
+  if (!/\s/.test(text.trim())) {
     const ms = parseDuration(text);
     if (ms < 1000) throw new Error('refresh must be at least 1s');
     return { everyMs: ms };

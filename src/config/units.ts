@@ -87,10 +87,17 @@ export function parseLabel(text: string, reserved: Readonly<Record<string, strin
 
 /** A node-cron expression (an optional first field is seconds). node-cron loads here only: a one-shot run never needs it. */
 export function parseCron(expression: string): string {
+  const fields = expression.trim().split(/\s+/);
+  const names = ['minute', 'hour', 'day of month', 'month', 'day of week'];
+  if (fields.length === 6) names.unshift('second');
+  // node-cron reads 5-1 as a range that wraps around; crontab refuses it, and so does this.
+  fields.forEach((f, i) => {
+    for (const [, from, to] of f.matchAll(/(\d+)-(\d+)/g)) if (Number(from) > Number(to)) throw new Error(`invalid cron expression "${expression}" (${names[i] ?? 'field'}: the range ${from}-${to} is reversed)`);
+  });
   const { validateDetailed } = require('node-cron') as typeof import('node-cron');
   const v = validateDetailed(expression);
   if (v.valid) return expression;
-  const why = v.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+  const why = v.errors.map((e) => `${e.field}: ${e.message.replace(/ is a invalid expression for .*$/, ' is out of range')}`).join('; ');
   throw new Error(`invalid cron expression "${expression}"${why ? ` (${why})` : ''}`);
 }
 

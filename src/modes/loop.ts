@@ -71,7 +71,11 @@ interface Ticker {
 
 function cronTicker(t: { cron: string; timezone?: string }, tick: () => Promise<void>, onSkip: () => void, log: Logger): Ticker {
   const cron = require('node-cron') as typeof import('node-cron');
-  const task = cron.createTask(t.cron, () => tick(), {
+  // An unknown zone in TZ is UTC to Node.js without a word; --timezone is checked, TZ is said here.
+  if (!t.timezone && process.env.TZ && !Intl.DateTimeFormat().resolvedOptions().timeZone) log.warn(`TZ=${process.env.TZ} is not a time zone Node.js knows: the schedule runs in UTC`);
+  // node-cron needs both day fields to match where crontab(5) takes either: '0 0 29 2 1' is next in 2044. Said, not guessed.
+  const next = () => task.getNextRun()?.toISOString() ?? 'never';
+  const task = cron.createTask(t.cron, () => tick().finally(() => log.debug('next scheduled run', { at: next() })), {
     name: 'open-notify-exporter',
     noOverlap: true,
     logger: cronLogger(log),
@@ -80,7 +84,13 @@ function cronTicker(t: { cron: string; timezone?: string }, tick: () => Promise<
   // With noOverlap node-cron does not call us while a run is pending; it says so here.
   task.on('execution:overlap', onSkip);
   task.on('execution:missed', (ctx) => log.warn('missed a scheduled run; not running it late', { at: ctx.date.toISOString() }));
-  return { start: () => task.start(), stop: () => task.destroy() };
+  return {
+    start() {
+      task.start();
+      log.info('next scheduled run', { at: next() });
+    },
+    stop: () => task.destroy(),
+  };
 }
 
 function intervalTicker(everyMs: number, tick: () => Promise<void>): Ticker {

@@ -99,6 +99,12 @@ describe('usage errors', () => {
     assert.match(path.stderr, /unknown command '\S+open_notify\.prom' \(commands: [^)]*\); to write to that file: open-notify-exporter -o \S+open_notify\.prom/);
   });
 
+  it("serve --refresh '0 0 30 2 *' gives the cron reason, as --cron does (before: 'expected a duration')", async () => {
+    const r = await runCli(['serve', '--refresh', '0 0 30 2 *']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /option '--refresh <duration\|cron>' argument '0 0 30 2 \*' is invalid\. invalid cron expression "0 0 30 2 \*" \(dayOfMonth: 30 2 is an impossible day of month/);
+  });
+
   it('with --log.format json a usage error is a JSON log line too (before: plain text under JSON logs)', async () => {
     const cases: [string[], Record<string, string>][] = [
       [['--log.format', 'json', '--timeout', '5x'], {}],

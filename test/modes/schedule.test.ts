@@ -176,7 +176,10 @@ describe('schedule', () => {
   });
 
   const bad: [string[], RegExp][] = [
-    [['--cron', '61 * * * *'], /option '--cron <expr>' argument '61 \* \* \* \*' is invalid\. invalid cron expression "61 \* \* \* \*"/],
+    [['--cron', '61 * * * *'], /option '--cron <expr>' argument '61 \* \* \* \*' is invalid\. invalid cron expression "61 \* \* \* \*" \(minute: 61 is out of range\)/],
+    [['--cron', '5-1 * * * *'], /invalid cron expression "5-1 \* \* \* \*" \(minute: the range 5-1 is reversed\)/],
+    [['--cron', '0 0 30-2 * * *'], /\(hour: the range 30-2 is reversed\)/],
+    [['-o', 'a\u0001.prom'], /option '-o, --output <file>' argument 'a\\u0001\.prom' is invalid\. it has a control character/],
     [['--cron', 'every minute'], /invalid cron expression "every minute"/],
     [['--timezone', 'Mars/Olympus_Mons'], /unknown time zone "Mars\/Olympus_Mons"/],
     [['-o', '-'], /option '--output <file>' argument '-' is invalid\. the scheduler writes a file/],
@@ -191,6 +194,25 @@ describe('schedule', () => {
       assert.deepEqual(strayFiles(dir, []), []);
     });
   }
+
+  it("the next run's time is logged at start ('0 0 29 2 1': both day fields must match, next in 2044); an unknown zone in TZ is a warning, as an unknown --timezone is an error", async (t) => {
+    const out = join(tempDir(t), 'o.prom');
+    const cli = startCli(['schedule', '--api-url', api.url, '-o', out, '--cron', '0 0 29 2 1', '--no-run-on-start'], { env: { TZ: 'Bogus/Zone' }, killAfterMs: 20_000 });
+    stopAfterTest(t, cli);
+    await waitFor('the line', () => (cli.stderr().includes('next scheduled run') ? true : undefined), 10_000).catch(() => undefined);
+    cli.child.kill('SIGTERM');
+    const r = await cli.result;
+    assert.match(r.stderr, /level=info msg="next scheduled run" at=2044-02-29T00:00:00\.000Z/);
+    assert.match(r.stderr, /level=warn msg="TZ=Bogus\/Zone is not a time zone Node\.js knows: the schedule runs in UTC"/);
+  });
+
+  it('OPEN_NOTIFY_OUTPUT with a control character is exit 2, nothing written', async (t) => {
+    const dir = tempDir(t);
+    const r = await runCli(['--api-url', api.url], { cwd: dir, env: { OPEN_NOTIFY_OUTPUT: '\u0001.prom' } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /it has a control character/);
+    assert.deepEqual(strayFiles(dir, []), []);
+  });
 
   it('OPEN_NOTIFY_CRON sets the schedule', async () => {
     const r = await runCli(['schedule'], { env: { OPEN_NOTIFY_CRON: 'nope' } });
