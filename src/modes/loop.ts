@@ -85,8 +85,8 @@ function cronTicker(t: { cron: string; timezone?: string }, tick: () => Promise<
   task.on('execution:overlap', onSkip);
   task.on('execution:missed', (ctx) => log.warn('missed a scheduled run; not running it late', { at: ctx.date.toISOString() }));
   return {
-    start() {
-      task.start();
+    async start() {
+      await task.start();
       log.info('next scheduled run', { at: next() });
     },
     stop: () => task.destroy(),

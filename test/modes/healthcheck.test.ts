@@ -55,6 +55,7 @@ describe('healthcheck', () => {
     t.after(() => server.close());
     const r = await runCli(['healthcheck', '--web.listen-address', `127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`]);
     assert.equal(r.code, 1);
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
     assert.doesNotMatch(r.stderr, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
     assert.match(r.stderr, /HTTP 503: \\u001b\[2J\\u001b\]0;owned\\u0007/);
     assert.ok(r.stderr.length < 600, `${r.stderr.length} characters`);
