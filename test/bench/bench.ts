@@ -216,7 +216,7 @@ async function load(url: string, headers: Record<string, string> = {}): Promise<
 /** /metrics over TLS with basic auth (bcrypt cost 10, cached after the first check): serve and node_exporter on one web config. */
 async function secureLoad(apiUrl: string, dir: string, body: string): Promise<string[]> {
   const { makePki } = require('../support/pki') as typeof import('../support/pki');
-  const bcrypt = require('bcrypt') as { hashSync(p: string, cost: number): string };
+  const bcrypt = require('@node-rs/bcrypt') as { hashSync(p: string, cost: number): string };
   const pkiDir = join(dir, 'load-pki');
   mkdirSync(pkiDir);
   const p = makePki('openssl', pkiDir);

@@ -21,7 +21,7 @@ const pct = (xs: number[], p: number) => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const verdict = (ok: boolean) => (ok ? 'within budget' : 'OVER BUDGET');
-const bcrypt = () => require('bcrypt') as { hashSync(p: string, cost: number): string };
+const bcrypt = () => require('@node-rs/bcrypt') as { hashSync(p: string, cost: number): string };
 
 function peakMiB(pid: number): number {
   const { readFileSync } = require('node:fs') as typeof import('node:fs');

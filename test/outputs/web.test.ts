@@ -83,7 +83,7 @@ describe('web: the connection cap', () => {
 
   it('an authenticated connection is kept over an older unauthenticated one, each client holding one', async (t) => {
     // A web config with one user, x with the password y.
-    const users = new Map([['x', (require('bcrypt') as { hashSync(p: string, cost: number): string }).hashSync('y', 4)]]);
+    const users = new Map([['x', (require('@node-rs/bcrypt') as { hashSync(p: string, cost: number): string }).hashSync('y', 4)]]);
     const config: LiveWebConfig = {
       current: () => ({ path: 'web.yml', headers: {}, users, warnings: [] }),
       status: () => ({ ok: true, lastSuccess: 0 }),

@@ -6,9 +6,9 @@ import { strict as assert } from 'node:assert';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { createAuthenticator } from '../../src/outputs/webAuth';
 
-type Bcrypt = { hashSync(p: string | Buffer, cost: number): string; compare(p: Buffer, h: string): Promise<boolean> };
-const real = require('bcrypt') as Bcrypt;
-const path = require.resolve('bcrypt');
+type Bcrypt = { hashSync(p: string | Buffer, cost: number): string; verify(p: Buffer, h: string): Promise<boolean> };
+const real = require('@node-rs/bcrypt') as Bcrypt;
+const path = require.resolve('@node-rs/bcrypt');
 const basic = (user: string, password: string | Buffer) => `Basic ${Buffer.concat([Buffer.from(`${user}:`), Buffer.from(password)]).toString('base64')}`;
 const open = () => new AbortController().signal;
 
@@ -26,10 +26,10 @@ beforeEach(() => {
   hold = false;
   const wrapper: Bcrypt = {
     ...real,
-    async compare(p, h) {
+    async verify(p, h) {
       asked.push(p.toString('latin1'));
       if (hold) await new Promise<void>((r) => held.push(r));
-      return real.compare(p, h);
+      return real.verify(p, h);
     },
   };
   require.cache[path] = { exports: wrapper } as NodeJS.Module;

@@ -8,7 +8,7 @@ import { loadWebConfig } from '../../src/outputs/webConfig';
 import { logfmt, runCli, tempDir } from '../support/helpers';
 import { testPki, type Pki } from '../support/pki';
 
-const bcrypt = require('bcrypt') as { hashSync(password: string, cost: number): string };
+const bcrypt = require('@node-rs/bcrypt') as { hashSync(password: string, cost: number): string };
 let HASH = '';
 before(() => {
   HASH = bcrypt.hashSync('s3cret', 4);

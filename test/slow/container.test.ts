@@ -180,7 +180,7 @@ describe('container image', () => {
     const p = makePki(openssl, dir);
     // The container's user reads the key: 0644 here, in a directory of the test's own.
     chmodSync(p.serverKey, 0o644);
-    const bcrypt = require('bcrypt') as { hashSync(password: string, cost: number): string };
+    const bcrypt = require('@node-rs/bcrypt') as { hashSync(password: string, cost: number): string };
     writeFileSync(join(dir, 'web.yml'), `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nbasic_auth_users:\n  prom: '${bcrypt.hashSync('s3cret', 8)}'\n`);
     const port = 8899;
     const name = run('one-test-web', ['--network', 'host', '--volume', `${dir}:/etc/one:ro`, '--env', 'OPEN_NOTIFY_WEB_CONFIG_FILE=/etc/one/web.yml', IMAGE, 'serve', '--web.listen-address', `127.0.0.1:${port}`, '--api-url', api.url]);

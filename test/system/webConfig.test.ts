@@ -19,7 +19,7 @@ beforeEach(() => {
   api = fake();
 });
 
-const bcrypt = require('bcrypt') as { hashSync(password: string, cost: number): string };
+const bcrypt = require('@node-rs/bcrypt') as { hashSync(password: string, cost: number): string };
 
 /** One HTTPS GET with exactly these credentials and client certificate: the status, or the error. */
 function get(url: string, o: { ca?: string; auth?: string; cert?: string; key?: string } = {}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> } | { error: string }> {

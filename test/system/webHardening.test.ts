@@ -22,7 +22,7 @@ beforeEach(() => {
   api = fake();
 });
 
-const bcrypt = require('bcrypt') as { hashSync(password: string, cost: number): string };
+const bcrypt = require('@node-rs/bcrypt') as { hashSync(password: string, cost: number): string };
 
 
 
