@@ -30,7 +30,10 @@ describe('npm package', () => {
     assert.equal(packed.code, 0, packed.err);
     const [info] = JSON.parse(packed.out) as { filename: string; size: number; unpackedSize: number; entryCount: number; files: { path: string }[] }[];
     const files = info.files.map((f) => f.path).sort();
-    assert.deepEqual(files, ['LICENSE', 'README.md', 'bin/open-notify-exporter', 'dist/land-110m.svgpath', 'dist/open-notify-exporter.js', 'dist/open-notify-exporter.js.map', 'package.json', 'systemd/open-notify-exporter-scheduler.service', 'systemd/open-notify-exporter.service', 'systemd/open-notify-exporter.timer']);
+    const docs = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/\]\((docs\/[\w-]+\.md)/g)].map((m) => m[1]);
+    assert.ok(docs.length >= 6, docs.join());
+    // README's links to docs/ work in the installed copy.
+    assert.deepEqual(files, [...new Set(['LICENSE', 'README.md', 'bin/open-notify-exporter', 'dist/land-110m.svgpath', 'dist/open-notify-exporter.js', 'dist/open-notify-exporter.js.map', ...docs, 'package.json', 'systemd/open-notify-exporter-scheduler.service', 'systemd/open-notify-exporter.service', 'systemd/open-notify-exporter.timer'])].sort());
     process.stderr.write(`# package: ${info.filename}, ${(info.size / 1024).toFixed(1)} KiB packed, ${(info.unpackedSize / 1024).toFixed(1)} KiB unpacked, ${info.entryCount} files\n`);
 
     const prefix = join(dir, 'prefix');

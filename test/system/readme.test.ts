@@ -101,6 +101,16 @@ describe('README and docs/', () => {
     assert.equal((JSON.parse(readFileSync(join(dir, places[2], 'open-notify-exporter.json'), 'utf8')) as { uid: string }).uid, 'open-notify-exporter');
   });
 
+  it("README's Development block is set-up and test in one command each, and .ci/run runs exactly those", () => {
+    const block = /## Development\n\n```sh\n([\s\S]*?)```/.exec(readFileSync(README, 'utf8'))?.[1];
+    assert.ok(block, 'a Development block');
+    const commands = block.split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+    assert.deepEqual(commands, ['npm ci', 'npm test']);
+    const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8').split('\n').map((l) => l.trim());
+    assert.ok(ci.some((l) => l.startsWith('npm ci')), '.ci/run installs with npm ci');
+    assert.ok(ci.includes('npm test'), '.ci/run runs npm test');
+  });
+
   it("the cron.d block finds the command wherever README's installs put it (/usr/local/bin or /usr/bin) and runs as written", async (t) => {
     const block = /```crontab\n([\s\S]*?)```/.exec(readFileSync(README, 'utf8'))?.[1];
     assert.ok(block, 'a crontab block');
