@@ -13,7 +13,8 @@ FROM ${NODE_IMAGE} AS build
 # Behind a TLS-intercepting proxy npm needs the proxy's CA: pass its path
 # with --build-arg NODE_EXTRA_CA_CERTS=... and mount the file there
 # (podman build -v ca.crt:/path:ro). Build stage only; the image has none.
-ARG NODE_EXTRA_CA_CERTS
+# Empty by default: Node.js reads no extra CA then, and the build does not warn.
+ARG NODE_EXTRA_CA_CERTS=""
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
@@ -54,6 +55,8 @@ EXPOSE 8899
 # No curl in the image: the CLI asks serve's /healthz itself.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 CMD ["node", "/app/bin/open-notify-exporter", "healthcheck"]
 # node is PID 1: serve and schedule handle SIGTERM and SIGINT themselves
-# (docker stop, Ctrl-C in docker run -it) and exit 0.
+# (docker stop, Ctrl-C in docker run -it) and exit 0. serve listens on :8899
+# unless OPEN_NOTIFY_WEB_LISTEN_ADDRESS says otherwise; the HEALTHCHECK reads
+# the same variable (and OPEN_NOTIFY_WEB_CONFIG_FILE), never serve's flags.
 ENTRYPOINT ["node", "/app/bin/open-notify-exporter"]
-CMD ["serve", "--web.listen-address", ":8899"]
+CMD ["serve"]

@@ -42,6 +42,7 @@ function prepare(t: TestContext): boolean {
   // --network host: the build stage's npm reaches the registry as this machine does.
   const r = podman(['build', '--runtime', 'runc', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--format', 'docker', '--pull=never', '--network', 'host', ...buildCaArgs(), '-t', IMAGE, ROOT], 900_000);
   assert.equal(r.code, 0, `podman build failed:\n${r.err.slice(-3000)}`);
+  assert.doesNotMatch(`${r.out}${r.err}`, /missing "NODE_EXTRA_CA_CERTS" build argument/, 'the build warns on every machine');
   const seconds = (Date.now() - started) / 1000;
   const size = (name: string) => Number(podman(['image', 'inspect', '--format', '{{.Size}}', name]).out.trim());
   const ours = size(IMAGE);
@@ -88,6 +89,9 @@ describe('container image', () => {
     assert.ok(froms.length >= 2 && froms.every((f) => f === '${NODE_IMAGE}'), froms.join());
     assert.match(text, /^USER 65532:65532$/m);
     assert.match(text, /^EXPOSE 8899$/m);
+    assert.match(text, /^ARG NODE_EXTRA_CA_CERTS=""$/m, 'a default, so the build does not warn');
+    // No listen flag in CMD: it would win over OPEN_NOTIFY_WEB_LISTEN_ADDRESS, which the HEALTHCHECK reads too.
+    assert.match(text, /^CMD \["serve"\]$/m);
     assert.match(text, /^HEALTHCHECK .*CMD \["node", "\/app\/bin\/open-notify-exporter", "healthcheck"\]$/m);
     for (const label of ['source', 'version', 'licenses', 'title', 'description']) assert.match(text, new RegExp(`org\\.opencontainers\\.image\\.${label}=`));
     const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -204,17 +208,17 @@ describe('container image', () => {
     assert.equal(s.exitCode, 0);
   });
 
-  it('the HEALTHCHECK of the image itself: healthy on :8899, unhealthy when the API is down', async (t) => {
+  it('the HEALTHCHECK of the image itself, the listen address given as README says (-e OPEN_NOTIFY_WEB_LISTEN_ADDRESS): healthy, unhealthy when the API is down', async (t) => {
     if (!prepare(t)) return;
     api.set('/astros.json', { kind: 'json', body: astrosBody() });
     api.set('/iss-now.json', { kind: 'json', body: issNowBody() });
-    // Only one container on the host's :8899 at a time; this one listens where the HEALTHCHECK asks.
-    const name = run('one-test-health', ['--network', 'host', IMAGE, 'serve', '--web.listen-address', '127.0.0.1:8899', '--api-url', api.url]);
+    const port = await freePort();
+    const name = run('one-test-health', ['--network', 'host', '-e', `OPEN_NOTIFY_WEB_LISTEN_ADDRESS=127.0.0.1:${port}`, IMAGE, 'serve', '--api-url', api.url]);
     await waitFor('the first refresh', () => (logs(name).includes('refresh finished') ? true : undefined), 30_000);
     const healthy = podman(['healthcheck', 'run', name]);
     assert.equal(healthy.code, 0, `${healthy.out}${healthy.err}`);
     stop(name);
-    const down = run('one-test-unhealthy', ['--network', 'host', IMAGE, 'serve', '--web.listen-address', '127.0.0.1:8899', '--api-url', 'http://127.0.0.1:9', '--retries', '0']);
+    const down = run('one-test-unhealthy', ['--network', 'host', '-e', `OPEN_NOTIFY_WEB_LISTEN_ADDRESS=127.0.0.1:${port}`, IMAGE, 'serve', '--api-url', 'http://127.0.0.1:9', '--retries', '0']);
     await waitFor('the first refresh', () => (logs(down).includes('refresh finished') ? true : undefined), 30_000);
     assert.notEqual(podman(['healthcheck', 'run', down]).code, 0);
     stop(down);
@@ -231,7 +235,7 @@ describe('container image', () => {
     assert.match(logs(name), /msg=stopped signal=SIGINT/);
   });
 
-  it('textfile mode into a bind mount: the one-shot and schedule write it, node_exporter reads it with no scrape error', async (t) => {
+  it("textfile mode as README has it: node_exporter's own textfile directory mounted, run as its owner; the one-shot and schedule write beside the other files, node_exporter reads them all with no scrape error", async (t) => {
     if (!prepare(t)) return;
     const nodeExporter = requireBinary(t, 'prometheus-node-exporter', 'prometheus-node-exporter');
     if (!nodeExporter) return;
@@ -239,9 +243,13 @@ describe('container image', () => {
     api.set('/iss-now.json', { kind: 'json', body: issNowBody() });
     const dir = join(tempDir(t), 'textfile');
     mkdirSync(dir);
-    // The container's UID must be able to write the directory.
-    chownSync(dir, UID, UID);
-    const mount = ['--network', 'host', '--volume', `${dir}:/textfile`];
+    // The directory as node_exporter's package leaves it: owned by its own user, another collector's file in it.
+    const owner = 65533;
+    writeFileSync(join(dir, 'other.prom'), '# HELP other_thing Another collector.\n# TYPE other_thing gauge\nother_thing 7\n');
+    chownSync(dir, owner, owner);
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    assert.match(readme, /--user "\$\(stat -c %u:%g \/var\/lib\/prometheus\/node-exporter\)" \\\n {2}-v \/var\/lib\/prometheus\/node-exporter:\/textfile/);
+    const mount = ['--network', 'host', '--user', `${owner}:${owner}`, '--volume', `${dir}:/textfile`];
     const once = await podmanAsync(['run', '--rm', '--read-only', ...mount, IMAGE, '-o', '/textfile/open_notify.prom', '--api-url', api.url]);
     assert.equal(once.code, 0, once.err);
     assert.equal(valueOf(parse(readFileSync(join(dir, 'open_notify.prom'), 'utf8')), 'open_notify_runs_total'), 1);
@@ -253,6 +261,7 @@ describe('container image', () => {
     const served = parse((await getText(`${ne.url}/metrics`)).body);
     assert.equal(valueOf(served, 'node_textfile_scrape_error'), 0);
     assert.equal(valueOf(served, 'open_notify_up', { endpoint: 'iss_now' }), 1);
+    assert.equal(valueOf(served, 'other_thing'), 7, 'the files already there are still read');
     await sleep(200);
     const s = stop(name);
     report(`docker stop (schedule): ${s.seconds.toFixed(2)} s, exit code ${s.exitCode}`);

@@ -68,8 +68,14 @@ export function aptMirror(): string {
  */
 export function ensureStandIn({ image, major, suite }: { image: string; major: string; suite: string }, log: (line: string) => void): void {
   if (podman(['image', 'exists', image]).code === 0) {
-    log(`stand-in ${image}: already built`);
-    return;
+    // Trusted only if it runs: an image of that name without libatomic1 (Node.js 24+ needs it) fails every build on it.
+    const works = podmanRun(['run', '--rm', '--pull=never', image, 'node', '--version']);
+    if (works.code === 0 && works.out.trim().startsWith(`v${major}.`)) {
+      log(`stand-in ${image}: already built, runs ${works.out.trim()}`);
+      return;
+    }
+    log(`stand-in ${image}: present but its node does not run (${(works.err || works.out).trim().split('\n')[0]}); building it again`);
+    podman(['rmi', '--force', image]);
   }
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'one-standin-'));
