@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { aptMirror, podman, podmanRun } from '../support/container';
 import { requireBinary, requireRoot, ROOT, useFakeApi } from '../support/helpers';
-import { waitFor } from '../support/peers';
+import { freePort, waitFor } from '../support/peers';
 
 const IMAGE = 'localhost/one-systemd:trixie-procps';
 const NAME = 'one-test-systemd';
@@ -105,6 +105,27 @@ describe('README install steps under a real systemd (podman, systemd as PID 1)',
     sh('systemctl stop open-notify-exporter-scheduler.service');
     assert.deepEqual([prop('open-notify-exporter-scheduler.service', 'Result'), prop('open-notify-exporter-scheduler.service', 'ExecMainStatus')], ['success', '0']);
     const stoppedAt = runs();
+
+    // serve as a service, as README's serve section has it: another port allowed in a drop-in, basic auth from
+    // a web config in /etc (readable through the sandbox), /metrics answered to the host (--network host).
+    const port = await freePort();
+    const hash = (require('@node-rs/bcrypt') as { hashSync(p: string, cost: number): string }).hashSync('s3cret', 4);
+    sh(`install -d /etc/open-notify-exporter && printf 'basic_auth_users:\\n  prom: "%s"\\n' '${hash}' > /etc/open-notify-exporter/web.yml && chmod 600 /etc/open-notify-exporter/web.yml
+printf 'OPEN_NOTIFY_API_URL=${api.url}\\nOPEN_NOTIFY_WEB_LISTEN_ADDRESS=127.0.0.1:${port}\\nOPEN_NOTIFY_WEB_CONFIG_FILE=/etc/open-notify-exporter/web.yml\\n' > /etc/default/open-notify-exporter
+mkdir -p /etc/systemd/system/open-notify-exporter-serve.service.d && printf '[Service]\\nSocketBindAllow=tcp:${port}\\n' > /etc/systemd/system/open-notify-exporter-serve.service.d/port.conf`);
+    sh(readmeBlock('cp "$(npm root -g)/open-notify-exporter/systemd/open-notify-exporter-serve.service"').join('\n'));
+    const auth = { authorization: `Basic ${Buffer.from('prom:s3cret').toString('base64')}` };
+    const body = await waitFor('serve to answer', async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: auth }).catch(() => undefined);
+      return r?.status === 200 ? r.text() : undefined;
+    }, 30_000);
+    assert.match(body, /^open_notify_up\{endpoint="astros"\} 1$/m);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 401);
+    assert.equal(prop('open-notify-exporter-serve.service', 'ActiveState'), 'active');
+    const score = /Overall exposure level for \S+: (\d+\.\d+)/.exec(sh('systemd-analyze security --no-pager open-notify-exporter-serve.service open-notify-exporter-scheduler.service 2>&1 || true'));
+    report(`serve unit active under its sandbox; ${score?.[0] ?? 'no score'}`);
+    sh('systemctl stop open-notify-exporter-serve.service');
+    assert.deepEqual([prop('open-notify-exporter-serve.service', 'Result'), prop('open-notify-exporter-serve.service', 'ExecMainStatus')], ['success', '0']);
 
     // npm set to /usr (NodeSource's packages): the command in /usr/bin, the same units.
     sh('cd open-notify-exporter && npm uninstall -g open-notify-exporter && npm install -g --prefix /usr ./open-notify-exporter-0.1.0.tgz && test ! -e /usr/local/bin/open-notify-exporter && test -x /usr/bin/open-notify-exporter');

@@ -19,8 +19,8 @@ function analyze(bin: string, args: string[]): { code: number | null; out: strin
 describe('systemd units', () => {
   const units = readdirSync(DIR).sort();
 
-  it('are the timer, its one-shot service and the scheduler service', () => {
-    assert.deepEqual(units, ['open-notify-exporter-scheduler.service', 'open-notify-exporter.service', 'open-notify-exporter.timer']);
+  it('are the timer, its one-shot service, the scheduler service and the serve service', () => {
+    assert.deepEqual(units, ['open-notify-exporter-scheduler.service', 'open-notify-exporter-serve.service', 'open-notify-exporter.service', 'open-notify-exporter.timer']);
     const oneshot = readFileSync(join(DIR, 'open-notify-exporter.service'), 'utf8');
     assert.match(oneshot, /^Type=oneshot$/m);
     assert.match(oneshot, /^Environment=OPEN_NOTIFY_OUTPUT=\/var\/lib\/prometheus\/node-exporter\/open_notify\.prom$/m);
@@ -39,6 +39,15 @@ describe('systemd units', () => {
       // Neither listens: no socket may be bound (defence in depth beside the SIGUSR1 handler).
       assert.match(text, /^SocketBindDeny=any$/m);
     }
+    // serve: writes nothing, binds its own port only, the scheduler's memory flags.
+    const serve = readFileSync(join(DIR, 'open-notify-exporter-serve.service'), 'utf8');
+    assert.match(serve, /^ExecStart=open-notify-exporter serve$/m);
+    assert.ok(serve.split('\n').includes(SEARCH));
+    assert.doesNotMatch(serve, /^ReadWritePaths=/m);
+    assert.match(serve, /^ProtectSystem=strict$/m);
+    assert.match(serve, /^SocketBindAllow=tcp:8899$/m);
+    assert.match(serve, /^SocketBindDeny=any$/m);
+    assert.equal(/^Environment="NODE_OPTIONS=.*"$/m.exec(serve)?.[0], /^Environment="NODE_OPTIONS=.*"$/m.exec(sched)?.[0]);
   });
 
   it('pass systemd-analyze verify with no output', (t) => {
@@ -59,7 +68,7 @@ describe('systemd units', () => {
     assert.match(analyze(bin, ['verify', ...paths]).out, /Unknown key 'ProtectEverything'/);
   });
 
-  for (const service of ['open-notify-exporter.service', 'open-notify-exporter-scheduler.service']) {
+  for (const service of ['open-notify-exporter.service', 'open-notify-exporter-scheduler.service', 'open-notify-exporter-serve.service']) {
     it(`${service}: systemd-analyze security scores at most 1.5`, (t) => {
       const bin = requireBinary(t, 'systemd-analyze', 'systemd');
       if (!bin) return;
