@@ -2,7 +2,7 @@
 // to a subcommand. With options.ts and commands.ts, the only code that knows commander.
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from './config';
-import { printable, safeJson } from '../lib/log';
+import { createLogger, printable, safeJson } from '../lib/log';
 import { COMMANDS, addSubcommands, type Parsed } from './commands';
 import { addCollectOptions, metricsOutputOption, toCollect, type CollectOpts } from './options';
 
@@ -50,12 +50,14 @@ export function parseArgs(argv: readonly string[], io: CliIo, version: string): 
     .description(
       "Fetch people in space and the ISS position from the Open Notify API and write\nthem atomically as a .prom file for node_exporter's textfile collector.\nWithout a command: one run.",
     )
-    .version(version, '-V, --version')
+    // As Prometheus' own binaries: the name, the version and what it runs on.
+    .version(`open-notify-exporter, version ${version} (node ${process.version})`, '-V, --version')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),
-      outputError: (s, write) => write(usageLine(argv, s.replace(/\n+$/, ''))),
+      // commander's 'too many arguments' does not say which: said below, naming them.
+      outputError: (s, write) => void (/too many arguments/.test(s) || write(usageLine(argv, s.replace(/\n+$/, '')))),
     })
     .showSuggestionAfterError(true)
     // Options after a subcommand belong to it: `schedule -o x` must not set the root's -o.
@@ -114,12 +116,32 @@ Examples:
     program.parse(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
+      if (err.code === 'commander.excessArguments') {
+        const stray = (program.commands.find((c) => c.name() === first) ?? program).args;
+        io.stderr(usageLine(argv, `error: unexpected argument${stray.length > 1 ? 's' : ''} ${stray.map((a) => `'${a}'`).join(' ')}: every value goes with an option (-o FILE, --label name=value)`));
+      }
       const informational = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
       // A container's HEALTHCHECK reads 0 healthy, 1 unhealthy; Docker reserves 2.
       const usage = first === 'healthcheck' ? HEALTHCHECK_UNHEALTHY : ExitCode.usage;
       return { kind: 'exit', code: informational ? ExitCode.ok : usage };
     }
     throw err;
+  }
+  // Set by the action commander called; TypeScript cannot see that assignment.
+  const parsed = result as Parsed;
+  if ('log' in parsed) {
+    // A misspelled OPEN_NOTIFY_* variable would otherwise be ignored without a word. Known: any command's.
+    const known = new Set(['OPEN_NOTIFY_LOG_FORMAT']);
+    const learn = () => [program, ...program.commands].forEach((c) => c.options.forEach((o) => o.envVar && known.add(o.envVar)));
+    learn();
+    const names = Object.keys(process.env).filter((k) => k.startsWith('OPEN_NOTIFY_'));
+    // The one-shot builds no subcommand: their variables are learnt only when one is not the one-shot's.
+    if (!wantsCommands && names.some((k) => !known.has(k))) {
+      addSubcommands(program, () => undefined);
+      learn();
+    }
+    const unknown = names.filter((k) => !known.has(k));
+    if (unknown.length > 0) createLogger(parsed.log, (line) => io.stderr(line)).warn(`unknown environment variable${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}, ignored (misspelt?)`);
   }
   return result;
 }

@@ -32,6 +32,8 @@ export function parseHttpUrl(text: string, withFragment = false): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('expected an http:// or https:// URL');
   if (!withFragment && (url.search || url.hash)) throw new Error('the URL must not have a query or fragment');
+  // new URL() reads "http://host:" as the scheme's port: an unset shell variable, more likely than a meant :80.
+  if (/^[a-z]+:\/\/[^/?#]*:(?=[/?#]|$)/i.test(text)) throw new Error('the port after ":" is empty');
   return text;
 }
 

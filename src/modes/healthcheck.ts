@@ -27,7 +27,7 @@ export async function runHealthcheck(cfg: HealthcheckConfig, version: string, sa
     try {
       tls = await clientOptions(cfg.webConfigFile, cfg.clientCert);
     } catch (err) {
-      say(`open-notify-exporter healthcheck: ${(err as Error).message}\n`);
+      say(`open-notify-exporter: error: healthcheck: ${(err as Error).message}\n`);
       return 1;
     }
   }
@@ -37,10 +37,10 @@ export async function runHealthcheck(cfg: HealthcheckConfig, version: string, sa
     // A server's words, cut and escaped: its bytes never reach the terminal as they are.
     const body = printable(oneLine(r.body.toString('utf8')));
     if (r.status === 200) return 0;
-    say(`open-notify-exporter healthcheck: ${url}: HTTP ${r.status}${body ? `: ${body}` : ''}\n`);
+    say(`open-notify-exporter: error: healthcheck: ${url}: HTTP ${r.status}${body ? `: ${body}` : ''}\n`);
   } catch (err) {
     const hint = tls && !cfg.clientCert && /reset|closed|certificate/.test((err as Error).message) ? "; if serve requires a client certificate its own may not do (extended key usage serverAuth only, or not in client_allowed_sans): give --tls.cert-file and --tls.key-file" : '';
-    say(`open-notify-exporter healthcheck: ${url}: ${(err as Error).message} (within ${formatMs(cfg.timeoutMs)})${hint}\n`);
+    say(`open-notify-exporter: error: healthcheck: ${url}: ${(err as Error).message} (within ${formatMs(cfg.timeoutMs)})${hint}\n`);
   }
   return 1;
 }

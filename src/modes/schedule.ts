@@ -19,6 +19,7 @@ export function runSchedule(cfg: ScheduleConfig, deps: RunDeps): Promise<number>
     timezone: cfg.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
     run_on_start: cfg.runOnStart,
     output: cfg.run.output,
+    version: deps.version,
   });
   return runLoop({ cron: cfg.cron, timezone: cfg.timezone }, async (signal) => void (await runOnce(cfg.run, { ...deps, signal }, memory)), {
     log: deps.log,

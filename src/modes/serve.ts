@@ -69,7 +69,7 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps): Promise<number>
     log.error(err.message);
     return ExitCode.usage;
   }
-  log.info('serving metrics', { listen: server.address, path: cfg.telemetryPath, ...(web ? { tls, basic_auth: web.current().users.size > 0, web_config: web.current().path } : {}), refresh: 'cron' in cfg.refresh ? cfg.refresh.cron : `${cfg.refresh.everyMs / 1000}s` });
+  log.info('serving metrics', { listen: server.address, path: cfg.telemetryPath, ...(web ? { tls, basic_auth: web.current().users.size > 0, web_config: web.current().path } : {}), refresh: 'cron' in cfg.refresh ? cfg.refresh.cron : `${cfg.refresh.everyMs / 1000}s`, version: deps.version });
   if ('everyMs' in cfg.refresh && cfg.refresh.everyMs < 5000) {
     log.warn('refresh is faster than the API asks for (at most one request every 5 s)');
   }

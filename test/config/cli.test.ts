@@ -37,6 +37,9 @@ describe('usage errors', () => {
     [['--label', 'instance=x'], /label name "instance" is set by Prometheus from the scrape target/],
     [['--label', 'site=a', '--label', 'site=b'], /option '--label <name=value>' argument 'site=b' is invalid\. label "site" is given more than once/],
     [['-o', 'dir/'], /argument 'dir\/' is invalid\. expected a file path, not a directory/],
+    // An unset shell variable for the port: not a silent :80.
+    [['--api-url', 'http://127.0.0.1:'], /option '--api-url <url>' argument 'http:\/\/127\.0\.0\.1:' is invalid\. the port after ":" is empty/],
+    [['-o', 'x.prom', 'extra-arg'], /^open-notify-exporter: error: unexpected argument 'extra-arg': every value goes with an option/],
   ];
   for (const [args, message] of bad) {
     it(`${args.join(' ')}: one line, exit 2, nothing written`, async (t) => {
@@ -97,6 +100,13 @@ describe('usage errors', () => {
     const path = await runCli([join(dir, 'open_notify.prom')]);
     assert.equal(path.code, 2);
     assert.match(path.stderr, /unknown command '\S+open_notify\.prom' \(commands: [^)]*\); to write to that file: open-notify-exporter -o \S+open_notify\.prom/);
+  });
+
+  it('a misspelt OPEN_NOTIFY_ variable is one warning naming it; another command\'s variable is not', async () => {
+    const r = await runCli(['--api-url', api.url, '-o', '-'], { env: { OPEN_NOTIFY_TIMOUT: '3s', OPEN_NOTIFY_REFRESH: '1s' } });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stderr.split('\n').filter((l) => l.includes('unknown environment variable'));
+    assert.deepEqual(lines.map((l) => l.replace(/^time=\S+ /, '')), ['level=warn msg="unknown environment variable OPEN_NOTIFY_TIMOUT, ignored (misspelt?)"']);
   });
 
   it("serve --refresh '0 0 30 2 *' gives the cron reason, as --cron does (before: 'expected a duration')", async () => {
@@ -226,6 +236,6 @@ describe('usage errors', () => {
       assert.ok(r.stdout.includes(s), `help lacks ${s}`);
     }
     r = await runCli(['--version']);
-    assert.equal(r.stdout.trim(), '0.1.0');
+    assert.equal(r.stdout, `open-notify-exporter, version 0.1.0 (node ${process.version})\n`);
   });
 });

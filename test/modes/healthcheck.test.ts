@@ -39,7 +39,7 @@ describe('healthcheck', () => {
     await waitFor('serve to turn unhealthy', async () => ((await getText(`http://127.0.0.1:${port}/healthz`)).status === 503 ? true : undefined), 10_000);
     r = await runCli(['healthcheck', '--web.listen-address', `127.0.0.1:${port}`]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^open-notify-exporter healthcheck: http:\/\/127\.0\.0\.1:\d+\/healthz: HTTP 503: unhealthy: astros: error: HTTP 503/);
+    assert.match(r.stderr, /^open-notify-exporter: error: healthcheck: http:\/\/127\.0\.0\.1:\d+\/healthz: HTTP 503: unhealthy: astros: error: HTTP 503/);
     cli.child.kill('SIGTERM');
     await cli.result;
     r = await runCli(['healthcheck', '--web.listen-address', `127.0.0.1:${port}`, '--timeout', '1s']);

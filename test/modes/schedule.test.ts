@@ -46,7 +46,7 @@ describe('schedule', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.ok(performance.now() - sent < 3000, 'exits within 3 s of SIGTERM');
     assert.equal(r.stdout, '', 'nothing on stdout, node-cron included');
-    assert.match(r.stderr, /msg="scheduler started" cron="\* \* \* \* \* \*"/);
+    assert.match(r.stderr, /msg="scheduler started" cron="\* \* \* \* \* \*" .* version=0\.1\.0/);
     assert.match(r.stderr, /msg=stopped signal=SIGTERM/);
     const runLines = r.stderr.split('\n').filter((l) => l.includes('msg="run finished"'));
     assert.ok(runLines.length >= 3);

@@ -127,7 +127,7 @@ describe('serve', () => {
   it('--web.telemetry-path (or OPEN_NOTIFY_WEB_TELEMETRY_PATH) moves /metrics, and the page links it; serve\'s own paths are refused', async (t) => {
     const cli = startCli(['serve', '--api-url', api.url, '--web.listen-address', '127.0.0.1:0', '--refresh', '1h'], { env: { OPEN_NOTIFY_WEB_TELEMETRY_PATH: '/probe/metrics' }, killAfterMs: 60_000 });
     t.after(() => cli.child.kill('SIGKILL'));
-    const port = await waitFor('serve to listen', () => /msg="serving metrics" listen=127\.0\.0\.1:(\d+) path=\/probe\/metrics/.exec(cli.stderr())?.[1], 10_000);
+    const port = await waitFor('serve to listen', () => /msg="serving metrics" listen=127\.0\.0\.1:(\d+) path=\/probe\/metrics .* version=0\.1\.0/.exec(cli.stderr())?.[1], 10_000);
     const url = `http://127.0.0.1:${port}`;
     await waitFor('the first refresh', async () => ((await getText(`${url}/probe/metrics`)).status === 200 ? true : undefined), 10_000);
     assert.ok(parse((await getText(`${url}/probe/metrics`)).body).some((x) => x.name === 'open_notify_people_in_space'));

@@ -1,6 +1,6 @@
 // The container image, built from the real Dockerfile with Debian's podman
 // (no Docker daemon here) on a stand-in for the official Node.js image
-// (test/support/container.ts), and run as the seed's reader would: -p
+// (test/support/container.ts), and run as a first-time reader would: -p
 // 8899, --read-only, a Prometheus job scraping it, docker stop, Ctrl-C,
 // the HEALTHCHECK, and the textfile mode into a bind mount read by
 // node_exporter. Building fetches what a docker build fetches (the Debian
@@ -98,7 +98,7 @@ describe('container image', () => {
     assert.match(text, new RegExp(`^ARG VERSION=${version.replace(/\./g, '\\.')}$`, 'm'), 'the label version follows package.json');
   });
 
-  it('docker run -p 8899 --read-only: /metrics passes promtool; a Prometheus job as the seed writes it scrapes it', async (t) => {
+  it('docker run -p 8899 --read-only: /metrics passes promtool; a Prometheus job named with a space scrapes it', async (t) => {
     if (!prepare(t)) return;
     const promtool = requireBinary(t, 'promtool', 'prometheus');
     const prometheus = requireBinary(t, 'prometheus', 'prometheus');
@@ -114,14 +114,14 @@ describe('container image', () => {
     assert.deepEqual(promtoolCheck(promtool, text), { code: 0, output: '' });
     assert.equal(valueOf(parse(text), 'open_notify_up', { endpoint: 'astros' }), 0);
     const dir = tempDir(t);
-    writeFileSync(join(dir, 'prometheus.yml'), ['global:', '  scrape_interval: 1s', 'scrape_configs:', '  - job_name: "Primeiro Exporter"', '    static_configs:', `      - targets: ["127.0.0.1:${port}"]`, ''].join('\n'));
+    writeFileSync(join(dir, 'prometheus.yml'), ['global:', '  scrape_interval: 1s', 'scrape_configs:', '  - job_name: "Open Notify"', '    static_configs:', `      - targets: ["127.0.0.1:${port}"]`, ''].join('\n'));
     const promPort = await freePort();
     const prom = await startPeer(t, prometheus, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], promPort, '/-/ready');
     const up = await waitFor('Prometheus to answer open_notify_up', async () => {
       const r = JSON.parse((await getText(`${prom.url}/api/v1/query?query=open_notify_up`)).body) as { data: { result: { metric: Record<string, string> }[] } };
       return r.data.result.length > 0 ? r.data.result : undefined;
     }, 30_000);
-    assert.deepEqual(up.map((s) => [s.metric.job, s.metric.endpoint]).sort(), [['Primeiro Exporter', 'astros'], ['Primeiro Exporter', 'iss_now']]);
+    assert.deepEqual(up.map((s) => [s.metric.job, s.metric.endpoint]).sort(), [['Open Notify', 'astros'], ['Open Notify', 'iss_now']]);
     assert.ok(stop(name).exitCode === 0);
   });
 
@@ -247,7 +247,7 @@ describe('container image', () => {
     const owner = 65533;
     writeFileSync(join(dir, 'other.prom'), '# HELP other_thing Another collector.\n# TYPE other_thing gauge\nother_thing 7\n');
     chownSync(dir, owner, owner);
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const readme = readFileSync(join(ROOT, 'docs', 'reference.md'), 'utf8');
     assert.match(readme, /--user "\$\(stat -c %u:%g \/var\/lib\/prometheus\/node-exporter\)" \\\n {2}-v \/var\/lib\/prometheus\/node-exporter:\/textfile/);
     const mount = ['--network', 'host', '--user', `${owner}:${owner}`, '--volume', `${dir}:/textfile`];
     const once = await podmanAsync(['run', '--rm', '--read-only', ...mount, IMAGE, '-o', '/textfile/open_notify.prom', '--api-url', api.url]);

@@ -46,7 +46,7 @@ describe('npm package', () => {
 
     let r = await run(['--version']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout.trim(), pkg.version);
+    assert.match(r.stdout, new RegExp(`^open-notify-exporter, version ${String(pkg.version).replace(/\./g, '\\.')} \\(node v\\d+\\.\\d+\\.\\d+\\)\\n$`));
     const api = fake();
     r = await run(['--api-url', api.url, '-o', '-']);
     assert.equal(r.code, 0, r.stderr);

@@ -101,6 +101,17 @@ describe('README and docs/', () => {
     assert.equal((JSON.parse(readFileSync(join(dir, places[2], 'open-notify-exporter.json'), 'utf8')) as { uid: string }).uid, 'open-notify-exporter');
   });
 
+  it("README's push section has the Pushgateway's scrape job with honor_labels: true, and says to group by instance", () => {
+    const text = readFileSync(README, 'utf8');
+    const section = text.slice(text.indexOf('## push'), text.indexOf('## Options'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(yaml, 'a scrape config in the push section');
+    const YAML = require('yaml') as typeof import('yaml');
+    const [job] = YAML.parse(yaml) as { job_name: string; honor_labels: boolean }[];
+    assert.equal(job.honor_labels, true);
+    assert.match(section, /--grouping instance=/);
+  });
+
   it("README's Development block is set-up and test in one command each, and .ci/run runs exactly those", () => {
     const block = /## Development\n\n```sh\n([\s\S]*?)```/.exec(readFileSync(README, 'utf8'))?.[1];
     assert.ok(block, 'a Development block');
