@@ -384,6 +384,23 @@ describe('serve --web.config.file: hostile files', () => {
     assert.doesNotMatch(plain.stderr, /not a regular file|web config/);
   });
 
+  it("rate_limit as Go reads it: interval 0 is no limit (accepted, as Go's duration parser takes 0), burst 0 refuses every request", async (t) => {
+    const dir = tempDir(t);
+    const statuses: Record<string, number[]> = {};
+    for (const [name, yaml] of [['interval 0', 'rate_limit:\n  interval: 0\n  burst: 1\n'], ['burst 0', 'rate_limit:\n  interval: 1s\n  burst: 0\n']]) {
+      writeFileSync(join(dir, 'web.yml'), yaml);
+      const port = await freePort();
+      const cli = startCli(['serve', '--api-url', api.url, '--web.listen-address', `127.0.0.1:${port}`, '--refresh', '1h', '--web.config.file', join(dir, 'web.yml')], { killAfterMs: 60_000 });
+      t.after(() => void cli.child.kill('SIGKILL'));
+      await waitFor('serve to listen', () => (cli.stderr().includes('msg="serving metrics"') ? true : undefined), 10_000);
+      statuses[name] = [];
+      for (let i = 0; i < 3; i++) statuses[name].push((await fetch(`http://127.0.0.1:${port}/-/healthy`)).status);
+      cli.child.kill('SIGTERM');
+      await cli.result;
+    }
+    assert.deepEqual(statuses, { 'interval 0': [200, 200, 200], 'burst 0': [429, 429, 429] });
+  });
+
   it('a UTF-16 file and a nesting 1,000 deep: a line that says so', async (t) => {
     const dir = tempDir(t);
     writeFileSync(join(dir, 'u16.yml'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('basic_auth_users: {}\n', 'utf16le')]));
