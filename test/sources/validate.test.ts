@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { cleanLabelText, parseJson } from '../../src/sources/validate';
+import { cleanLabelText } from '../../src/sources/validate';
 
 describe('cleanLabelText', () => {
   it('replaces control characters and cuts long text', () => {
@@ -12,12 +12,3 @@ describe('cleanLabelText', () => {
   });
 });
 
-describe('parseJson', () => {
-  it('an answer nested deeper than 32 levels is refused before it is parsed; brackets inside strings do not count', () => {
-    const nested = (n: number) => Buffer.from(`${'['.repeat(n)}${']'.repeat(n)}`);
-    assert.throws(() => parseJson(nested(128 * 1024)), /response nests deeper than 32 levels/);
-    assert.throws(() => parseJson(Buffer.from(`${'{"a":'.repeat(33)}1${'}'.repeat(33)}`)), /nests deeper than 32/);
-    assert.deepEqual(parseJson(nested(32)), JSON.parse(nested(32).toString()));
-    assert.deepEqual(parseJson(Buffer.from(JSON.stringify({ name: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\"{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{' }))), { name: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\"{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{' });
-  });
-});

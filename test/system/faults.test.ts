@@ -182,7 +182,7 @@ describe('hostile and broken API responses', () => {
     { name: 'timestamp in the future', endpoint: '/iss-now.json', behavior: { kind: 'json', body: issNowBody('1', '2', Math.floor(Date.now() / 1000) + 86400) }, reason: /"timestamp" \d+ is \d+s in the future/ },
     { name: 'timestamp a string', endpoint: '/iss-now.json', behavior: { kind: 'json', body: issNowBody('1', '2', '1700000000') }, reason: /"timestamp" must be a positive integer, got "1700000000"/ },
     { name: 'body trickling one byte every 100 ms', endpoint: '/iss-now.json', behavior: { kind: 'trickle', body: issNowBody(), intervalMs: 100 }, reason: /no complete response within 1s/, args: ['--timeout', '1s', '--retries', '0'] },
-    { name: '512 MiB body', endpoint: '/astros.json', behavior: { kind: 'huge', bytes: 512 * 1024 * 1024 }, reason: /body exceeds the 256KiB cap/ },
+    { name: '512 MiB body', endpoint: '/astros.json', behavior: { kind: 'huge', bytes: 512 * 1024 * 1024 }, reason: /body exceeds the 128KiB cap/ },
     { name: 'redirect loop', endpoint: '/astros.json', behavior: { kind: 'redirect', location: '/astros.json' }, reason: /too many redirects/ },
     { name: 'redirect to another scheme', endpoint: '/astros.json', behavior: { kind: 'redirect', location: 'file:///etc/passwd' }, reason: /refusing file: URL/ },
     { name: 'content type that lies (HTML as JSON)', endpoint: '/astros.json', behavior: FAILURES.htmlOk, reason: /response is an HTML page, not JSON/ },
