@@ -118,7 +118,7 @@ async function run(argv: readonly string[], io: Io, pio?: ProcessIo): Promise<nu
   const parsed = parseArgs(argv, io, version);
   if (parsed.kind === 'exit') return parsed.code;
   if (parsed.kind === 'rules') {
-    const { rulesYaml } = require('./contract/rules') as typeof import('./contract/rules');
+    const { rulesYaml } = require('./mixin/rules') as typeof import('./mixin/rules');
     return printOrWrite(rulesYaml(parsed.rules, version), parsed.output, io);
   }
   if (parsed.kind === 'healthcheck') {
@@ -126,7 +126,7 @@ async function run(argv: readonly string[], io: Io, pio?: ProcessIo): Promise<nu
     return runHealthcheck(parsed.healthcheck, version, io.stderr);
   }
   if (parsed.kind === 'dashboard') {
-    const { dashboard } = require('./contract/dashboard') as typeof import('./contract/dashboard');
+    const { dashboard } = require('./mixin/dashboard') as typeof import('./mixin/dashboard');
     return printOrWrite(`${JSON.stringify(dashboard(parsed.dashboard), null, 2)}\n`, parsed.output, io);
   }
   const log = createLogger(parsed.log, io.stderr);

@@ -1,14 +1,10 @@
 // The subcommands: their own options, help text and the config each builds.
 import { Command, Option } from 'commander';
-import type { Listen, RunConfig, Trigger } from './config';
-import type { PushConfig } from '../modes/push';
-import type { DashboardConfig } from '../contract/dashboard';
-import { DASHBOARD_DEFAULTS } from '../contract/dashboard';
-import type { RulesConfig } from '../contract/rules';
-import { RULE_DEFAULTS } from '../contract/rules';
-import type { HealthcheckConfig } from '../modes/healthcheck';
-import type { ScheduleConfig } from '../modes/schedule';
-import type { ServeConfig } from '../modes/serve';
+import type { HealthcheckConfig, Listen, PushConfig, RunConfig, ScheduleConfig, ServeConfig, Trigger } from './config';
+import type { DashboardConfig } from '../mixin/dashboard';
+import { DASHBOARD_DEFAULTS } from '../mixin/dashboard';
+import type { RulesConfig } from '../mixin/rules';
+import { RULE_DEFAULTS } from '../mixin/rules';
 import type { LogConfig } from '../lib/log';
 import * as o from './options';
 import { parseCount, parseCron, parseDistance, parseDuration, parseTimezone } from './units';

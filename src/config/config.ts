@@ -1,5 +1,7 @@
-// The plain configuration object the core runs on. Only cli.ts builds it from
-// flags and environment; everything else receives it ready-made.
+// The plain configuration objects the core runs on, one per command. config/
+// builds them from flags and environment (cli.ts the root's, commands.ts the
+// subcommands', options.ts what they share); everything else receives them
+// ready-made, and config/ imports nothing from the modes that run them.
 
 import type { LogConfig } from '../lib/log';
 export type { LogConfig };
@@ -63,3 +65,37 @@ export const defaults = {
   // answer never meets it, and a run at the cap stays well inside npm run bench's scaling budget.
   maxPeople: '500',
 } as const;
+
+/** What each long-running or extra command runs with (built by config/commands.ts). */
+export interface ScheduleConfig {
+  run: RunConfig;
+  cron: string;
+  runOnStart: boolean;
+  timezone?: string;
+}
+
+export interface ServeConfig extends CollectConfig {
+  listen: Listen;
+  /** --web.telemetry-path. */
+  telemetryPath: string;
+  refresh: Trigger;
+  processMetrics: boolean;
+  maxConnections: number;
+  /** --web.config.file: TLS, basic auth and headers, in exporter-toolkit's format. */
+  webConfigFile?: string;
+}
+
+export interface PushConfig extends CollectConfig {
+  gateway: string;
+  job: string;
+  grouping: Record<string, string>;
+}
+
+export interface HealthcheckConfig {
+  listen: Listen;
+  timeoutMs: number;
+  /** The web config serve runs with: TLS, and its client certificate where the config requires one. */
+  webConfigFile?: string;
+  /** --tls.cert-file and --tls.key-file: the client certificate to present (default: the server's own). */
+  clientCert?: { cert: string; key: string };
+}

@@ -69,7 +69,7 @@ export function parseRefresh(text: string): Trigger {
 /** `job="node"`, `job='node',env=~"prod|lab"`: PromQL label matchers, written back in canonical form. */
 function parseSelector(text: string): string {
   // Loaded by rules and dashboard only: the parser stays out of a one-shot's start.
-  const promql = require('../contract/promql') as typeof import('../contract/promql');
+  const promql = require('../mixin/promql') as typeof import('../mixin/promql');
   return promql.formatMatchers(promql.parseSelector(text));
 }
 

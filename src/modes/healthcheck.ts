@@ -3,16 +3,7 @@
 import { formatMs, hostPort, oneLine, userAgent } from '../lib/format';
 import { httpGet } from '../lib/http';
 import { printable } from '../lib/log';
-import type { Listen } from '../config/config';
-
-export interface HealthcheckConfig {
-  listen: Listen;
-  timeoutMs: number;
-  /** The web config serve runs with: TLS, and its client certificate where the config requires one. */
-  webConfigFile?: string;
-  /** --tls.cert-file and --tls.key-file: the client certificate to present (default: the server's own). */
-  clientCert?: { cert: string; key: string };
-}
+import type { HealthcheckConfig, Listen } from '../config/config';
 
 /** Where `serve --web.listen-address` can be reached from the same host: a wildcard address means loopback. */
 export function healthzUrl(l: Listen, scheme: 'http' | 'https' = 'http'): string {

@@ -1,5 +1,5 @@
 // `push`: one run handed to a Pushgateway, for jobs that cannot be scraped.
-import type { CollectConfig } from '../config/config';
+import type { PushConfig } from '../config/config';
 import { ExitCode } from '../config/config';
 import { emptyState } from '../contract/state';
 import { monotonicMs } from '../lib/clock';
@@ -8,12 +8,6 @@ import { AttemptError, withRetries } from '../lib/retry';
 import { pushText } from '../outputs/pushgateway';
 import { enabledSources } from '../sources/table';
 import { finish, produce, summarize, type RunDeps } from './pipeline';
-
-export interface PushConfig extends CollectConfig {
-  gateway: string;
-  job: string;
-  grouping: Record<string, string>;
-}
 
 export async function runPush(cfg: PushConfig, deps: RunDeps): Promise<number> {
   const started = monotonicMs();

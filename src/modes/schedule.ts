@@ -1,16 +1,9 @@
 // Long-running mode: the one-shot run on a node-cron schedule, with the
 // carried state kept in memory between runs.
-import type { RunConfig } from '../config/config';
+import type { ScheduleConfig } from '../config/config';
 import { runLoop } from './loop';
 import { runOnce } from './once';
 import type { Memory, RunDeps } from './pipeline';
-
-export interface ScheduleConfig {
-  run: RunConfig;
-  cron: string;
-  runOnStart: boolean;
-  timezone?: string;
-}
 
 export function runSchedule(cfg: ScheduleConfig, deps: RunDeps): Promise<number> {
   const memory: Memory = {};

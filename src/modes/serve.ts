@@ -1,7 +1,7 @@
 // `serve`: /metrics over HTTP on :8899, fetched in the background on
 // --refresh and cached between refreshes.
 import type { Registry } from 'prom-client';
-import type { CollectConfig, Listen, Trigger } from '../config/config';
+import type { ServeConfig } from '../config/config';
 import { ExitCode } from '../config/config';
 import { renderOwnSeries } from '../contract/registry';
 import { monotonicMs } from '../lib/clock';
@@ -11,17 +11,6 @@ import { renderPage } from '../outputs/page';
 import { enabledSources } from '../sources/table';
 import { runLoop } from './loop';
 import { finish, loadState, produce, summarize, type Memory, type RunDeps } from './pipeline';
-
-export interface ServeConfig extends CollectConfig {
-  listen: Listen;
-  /** --web.telemetry-path. */
-  telemetryPath: string;
-  refresh: Trigger;
-  processMetrics: boolean;
-  maxConnections: number;
-  /** --web.config.file: TLS, basic auth and headers, in exporter-toolkit's format. */
-  webConfigFile?: string;
-}
 
 export async function runServe(cfg: ServeConfig, deps: RunDeps): Promise<number> {
   const log = deps.log;

@@ -6,7 +6,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { githubAnchor } from '../../src/contract/rules';
+import { githubAnchor } from '../../src/mixin/rules';
 import { BIN, requireBinary, ROOT, runCli, startCli, tempDir, useFakeApi } from '../support/helpers';
 import { freePort } from '../support/peers';
 

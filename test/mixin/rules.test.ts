@@ -6,7 +6,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { METRICS } from '../../src/contract/metrics';
-import { alertRules, githubAnchor, promDuration, RULE_DEFAULTS } from '../../src/contract/rules';
+import { alertRules, githubAnchor, promDuration, RULE_DEFAULTS } from '../../src/mixin/rules';
 import { parseDuration } from '../../src/config/units';
 import { requireBinary, ROOT, runCli, tempDir } from '../support/helpers';
 

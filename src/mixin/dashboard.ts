@@ -5,7 +5,7 @@
 // __inputs/${DS_PROMETHEUS}, which file provisioning cannot fill in
 // (grafana/grafana#10786).
 import type { Dashboard, Panel as GrafanaPanel, VariableModel } from '@grafana/schema';
-import { METRICS, type MetricSpec } from './metrics';
+import { METRICS, type MetricSpec } from '../contract/metrics';
 import { textfileMatcher } from './promql';
 
 export interface DashboardConfig {
@@ -32,7 +32,7 @@ export const SCHEMA_VERSION = 41;
 const DS = { type: 'prometheus', uid: '${datasource}' };
 
 // A type, not an interface: Grafana's targets are Record<string, unknown>, which only a type alias satisfies.
-type Target = {
+export type Target = {
   refId: string;
   expr: string;
   legendFormat?: string;
@@ -279,6 +279,3 @@ export function dashboard(cfg: DashboardConfig): Dashboard & { panels: Panel[] }
 }
 
 /** Every PromQL expression of the dashboard, with the panel it belongs to. */
-export function queries(d: { panels?: unknown }): { panel: Panel; target: Target }[] {
-  return (d.panels as Panel[]).flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel, target })));
-}

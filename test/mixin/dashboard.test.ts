@@ -5,7 +5,8 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { dashboard, DASHBOARD_DEFAULTS, queries, type Panel } from '../../src/contract/dashboard';
+import { dashboard, DASHBOARD_DEFAULTS, type Panel } from '../../src/mixin/dashboard';
+import { queries } from '../support/dashboard';
 import { METRIC_LIST } from '../../src/contract/metrics';
 import { runCli, tempDir } from '../support/helpers';
 

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { formatMatchers, parseSelector, promqlString, re2Error, re2Literal, templateLiteral } from '../../src/contract/promql';
+import { formatMatchers, parseSelector, promqlString, re2Error, re2Literal, templateLiteral } from '../../src/mixin/promql';
 import { requireBinary, runCli, tempDir } from '../support/helpers';
 import { SELECTORS } from '../support/selectors';
 

@@ -1,6 +1,6 @@
 // Prometheus alerting rules for this exporter, built from the metric contract
 // so that a renamed metric cannot leave a silent, never-firing alert behind.
-import { METRICS } from './metrics';
+import { METRICS } from '../contract/metrics';
 import { templateLiteral, textfileMatcher } from './promql';
 
 export interface RulesConfig {
