@@ -167,7 +167,7 @@ describe('endpoint failures', () => {
     assert.deepEqual(strayFiles(dir, ['open_notify.prom']), []);
   });
 
-  it('a failed fetch names the URL it asked (credentials redacted) and a TLS failure in one phrase (before: no URL; raw OpenSSL text)', async (t) => {
+  it('a failed fetch names the URL it asked (credentials redacted) and a TLS failure in one phrase', async (t) => {
     const dir = tempDir(t);
     const out = join(dir, 'o.prom');
     let r = await runCli(['--api-url', `${api.url}/astros.json`, '-o', out, '--retries', '0']);

@@ -98,7 +98,7 @@ describe('serve --web.config.file: hostile clients', () => {
     assert.deepEqual(statuses, [401, 401, 429]);
   });
 
-  it("plain HTTP to the TLS port is answered 400, as Go's server does, and counted (before: closed without a word)", async (t) => {
+  it("plain HTTP to the TLS port is answered 400, as Go's server does, and counted", async (t) => {
     const p = testPki(t);
     if (!p) return;
     writeFileSync(join(p.dir, 'web.yml'), tlsYaml(p));
@@ -115,7 +115,7 @@ describe('serve --web.config.file: hostile clients', () => {
     assert.match(cli.stderr(), /level=warn msg="refused a TLS connection: plain HTTP sent to the TLS port" reason=plain_http/);
   });
 
-  it('SIGTERM with 200 idle TCP connections and 20 half-sent ClientHellos on the TLS port: exit 0 within 2 s (before: 120 s)', async (t) => {
+  it('SIGTERM with 200 idle TCP connections and 20 half-sent ClientHellos on the TLS port: exit 0 within 2 s', async (t) => {
     const p = testPki(t);
     if (!p) return;
     writeFileSync(join(p.dir, 'web.yml'), tlsYaml(p));
@@ -224,7 +224,7 @@ describe('serve --web.config.file: the TLS settings as exporter-toolkit means th
     }
   });
 
-  it("with no cipher_suites, the TLS 1.2 suites accepted are node_exporter's on the same file (before: 21 where it takes 8)", async (t) => {
+  it("with no cipher_suites, the TLS 1.2 suites accepted are node_exporter's on the same file", async (t) => {
     const nodeExporter = requireBinary(t, 'prometheus-node-exporter', 'prometheus-node-exporter');
     const p = testPki(t);
     if (!nodeExporter || !p) return;
@@ -253,7 +253,7 @@ describe('serve --web.config.file: the TLS settings as exporter-toolkit means th
     assert.deepEqual(ours, await accepted(nePort));
   });
 
-  it('min_version TLS10 is honoured: a TLS 1.0 client gets in (before: an internal error)', async (t) => {
+  it('min_version TLS10 is honoured: a TLS 1.0 client gets in', async (t) => {
     const p = testPki(t);
     if (!p) return;
     writeFileSync(join(p.dir, 'web.yml'), tlsYaml(p, '  min_version: TLS10\n'));
@@ -305,7 +305,7 @@ describe('serve --web.config.file: hostile files', () => {
     return performance.now() - t0;
   };
 
-  it('a header value Node cannot send (a line break, a block scalar, a character outside Latin-1) is refused naming the header (before: every answer a 500)', async (t) => {
+  it('a header value Node cannot send (a line break, a block scalar, a character outside Latin-1) is refused naming the header', async (t) => {
     const dir = tempDir(t);
     const cases: [string, RegExp][] = [
       ['http_server_config:\n  headers:\n    Content-Security-Policy: |\n      default-src \'none\'\n', /http_server_config\.headers\.Content-Security-Policy: not a valid HTTP header value: it has a line break/],
@@ -318,7 +318,7 @@ describe('serve --web.config.file: hostile files', () => {
     }
   });
 
-  it('a FIFO, /dev/zero or a file over 1 MiB as the config or a certificate: one line at once (before: a hang, or out of memory)', async (t) => {
+  it('a FIFO, /dev/zero or a file over 1 MiB as the config or a certificate: one line at once', async (t) => {
     const p = testPki(t);
     if (!p) return;
     execFileSync('mkfifo', [join(p.dir, 'fifo.pem')]);
@@ -337,7 +337,7 @@ describe('serve --web.config.file: hostile files', () => {
     assert.match(hc.stderr, /FIFO/);
   });
 
-  it('a reload that failed is tried again when the files it names appear, and the metric returns to 1 (before: failed for good)', async (t) => {
+  it('a reload that failed is tried again when the files it names appear, and the metric returns to 1', async (t) => {
     const p = testPki(t);
     if (!p) return;
     const web = join(p.dir, 'web.yml');
@@ -409,7 +409,7 @@ describe('serve --web.config.file: hostile files', () => {
     await startFails(join(dir, 'deep.yml'), /\(file\): nested too deeply/);
   });
 
-  it('/ sends the config\'s Content-Security-Policy and X-Content-Type-Options once each (before: twice)', async (t) => {
+  it('/ sends the config\'s Content-Security-Policy and X-Content-Type-Options once each', async (t) => {
     const p = testPki(t);
     if (!p) return;
     writeFileSync(join(p.dir, 'web.yml'), tlsYaml(p, "http_server_config:\n  headers:\n    Content-Security-Policy: default-src 'none'\n    X-Content-Type-Options: nosniff\n"));
