@@ -1,6 +1,5 @@
 // Open Notify's /astros.json: who is in space, and on which craft. Kept by
 // hand upstream and often wrong (the crew source can check it).
-import { defaults } from '../config/config';
 import { METRICS } from '../contract/metrics';
 import { apiUrl, expectSuccess } from './openNotify';
 import { defineSource, type Earlier } from './source';
@@ -15,7 +14,7 @@ export interface Astros {
   people: Person[];
 }
 
-export function validateAstros(json: unknown, maxPeople = Number(defaults.maxPeople)): Astros {
+export function validateAstros(json: unknown, maxPeople: number): Astros {
   const obj = expectSuccess(json);
   const number = count(obj.number, 'number');
   const people = peopleList(obj.people, maxPeople).map((p, i): Person => {

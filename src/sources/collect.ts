@@ -48,7 +48,6 @@ async function fetchOnce(source: AnySource, cfg: FetchConfig, earlier: Earlier, 
     throw new AttemptError(`HTTP ${res.status}: ${describeBody(res.body)}`, res.status >= 500 || res.status === 429);
   }
   const json = parseJson(res.body);
-  warnings.length = 0;
   return source.validate(json, deps.now() / 1000, earlier, (w) => warnings.push(w), cfg);
 }
 

@@ -1,7 +1,6 @@
 // An independent list of the people in space (by default Cormac Quaid's
 // international-space-station-APIs), to check Open Notify's hand-kept
 // astros.json against. Opt-in (--cross-check).
-import { defaults } from '../config/config';
 import { METRICS } from '../contract/metrics';
 import { defineSource } from './source';
 import { count, isObject, peopleList, shown, ValidationError } from './validate';
@@ -11,7 +10,7 @@ export interface Crew {
   people: { name: string; spacecraft: string }[];
 }
 
-export function validateCrew(json: unknown, maxPeople = Number(defaults.maxPeople)): Crew {
+export function validateCrew(json: unknown, maxPeople: number): Crew {
   if (!isObject(json)) throw new ValidationError('response is not a JSON object');
   const number = count(json.number, 'number');
   const people = peopleList(json.people, maxPeople).map((p: unknown, i: number) => {

@@ -5,13 +5,13 @@ import { astrosBody, PEOPLE } from '../support/fakeOpenNotify';
 
 describe('validateAstros', () => {
   it('accepts the API shape', () => {
-    assert.deepEqual(validateAstros(astrosBody()), { number: 3, people: PEOPLE });
-    assert.deepEqual(validateAstros(astrosBody([], 0)), { number: 0, people: [] });
+    assert.deepEqual(validateAstros(astrosBody(), 500), { number: 3, people: PEOPLE });
+    assert.deepEqual(validateAstros(astrosBody([], 0), 500), { number: 0, people: [] });
   });
   it('refuses a list longer than --max-people (default 500), naming the limit and the count', () => {
     const many = (n: number) => astrosBody(Array.from({ length: n }, (_, i) => ({ name: `P${i}`, craft: 'ISS' })));
-    assert.equal(validateAstros(many(500)).people.length, 500);
-    assert.throws(() => validateAstros(many(501)), /"people" lists 501 people, more than --max-people 500/);
+    assert.equal(validateAstros(many(500), 500).people.length, 500);
+    assert.throws(() => validateAstros(many(501), 500), /"people" lists 501 people, more than --max-people 500/);
     assert.equal(validateAstros(many(501), 600).people.length, 501);
   });
   const bad: [string, unknown, RegExp][] = [
@@ -27,5 +27,5 @@ describe('validateAstros', () => {
     ['craft missing', astrosBody([{ name: 'A' } as never]), /"people\[0\]" must have string "name" and "craft"/],
     ['name a number', astrosBody([{ name: 1, craft: 'ISS' } as never]), /people\[0\]/],
   ];
-  for (const [name, body, re] of bad) it(`refuses ${name}`, () => assert.throws(() => validateAstros(body), re));
+  for (const [name, body, re] of bad) it(`refuses ${name}`, () => assert.throws(() => validateAstros(body, 500), re));
 });

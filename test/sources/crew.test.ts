@@ -5,9 +5,9 @@ import { CREW, crewBody } from '../support/fakeOpenNotify';
 
 describe('validateCrew', () => {
   it('accepts the crew list; number as given', () => {
-    assert.deepEqual(validateCrew(crewBody()), { number: 3, people: CREW.map((p) => ({ name: p.name, spacecraft: p.spacecraft })) });
-    assert.equal(validateCrew(crewBody(CREW, 12)).number, 12);
-    assert.equal(validateCrew(crewBody([], 0)).number, 0);
+    assert.deepEqual(validateCrew(crewBody(), 500), { number: 3, people: CREW.map((p) => ({ name: p.name, spacecraft: p.spacecraft })) });
+    assert.equal(validateCrew(crewBody(CREW, 12), 500).number, 12);
+    assert.equal(validateCrew(crewBody([], 0), 500).number, 0);
   });
   const bad: [string, unknown, RegExp][] = [
     ['an array', [], /not a JSON object/],
@@ -18,7 +18,7 @@ describe('validateCrew', () => {
     ['spacecraft missing', crewBody([{ name: 'A' }]), /"people\[0\]" must have string "name" and "spacecraft"/],
     ['iss not a boolean', crewBody([{ name: 'A', spacecraft: 'ISS', iss: 'yes' }]), /"people\[0\]\.iss" must be true or false, got "yes"/],
   ];
-  for (const [name, body, re] of bad) it(`refuses ${name}`, () => assert.throws(() => validateCrew(body), re));
+  for (const [name, body, re] of bad) it(`refuses ${name}`, () => assert.throws(() => validateCrew(body, 500), re));
   it('asks the configured URL', () => {
     const cfg = { apiUrl: 'http://x', timeoutMs: 1, retries: 0, maxBodyBytes: 1, maxPeople: 500, crossCheck: { wheretheissUrl: 'https://w', crewUrl: 'https://crew.test/p.json' } };
     assert.equal(crew.url(cfg, { data: () => undefined }), 'https://crew.test/p.json');
