@@ -57,19 +57,19 @@ export const METRICS = {
   buildInfo: spec('open_notify_build_info', 'gauge', ['version', 'nodejs'], 'Version of open-notify-exporter and of Node.js that produced this output; the value is always 1.'),
   // serve's own HTTP side (outputs/web.ts).
   connectionsDropped: {
-    ...spec('open_notify_serve_connections_dropped_total', 'counter', ['reason'], 'Connections serve closed itself: reason evicted (an idle, handshaking or unauthenticated one, to make room at --max-connections), max_connections (a new one, every open one being answered), request_deadline (no request within 5 s of connecting), response_deadline (an answer not read within 30 s) or unread_responses (requests sent without reading the answers).'),
+    ...spec('open_notify_serve_connections_dropped_total', 'counter', ['reason'], 'Connections serve closed itself, by reason: evicted, max_connections, request_deadline, response_deadline, unread_responses.'),
     serveOnly: true,
   },
   requestsRefused: {
-    ...spec('open_notify_serve_requests_refused_total', 'counter', ['reason'], 'Requests answered without reaching /metrics: reason unauthorized (401), auth_busy (429, too many password checks waiting) or rate_limited (429, the web config\'s rate_limit) (only with --web.config.file).'),
+    ...spec('open_notify_serve_requests_refused_total', 'counter', ['reason'], 'Requests refused before the handler, by reason: unauthorized (401), auth_busy or rate_limited (429); with --web.config.file.'),
     serveOnly: true,
   },
   handshakeFailures: {
-    ...spec('open_notify_serve_tls_handshake_failures_total', 'counter', ['reason'], 'TLS connections closed before a request: reason tls_error (the handshake failed), client_certificate (refused by client_auth_type or client_allowed_sans), plain_http (HTTP sent to the TLS port, answered 400) or not_tls (only with TLS in --web.config.file).'),
+    ...spec('open_notify_serve_tls_handshake_failures_total', 'counter', ['reason'], 'TLS connections closed before a request, by reason: tls_error, client_certificate, plain_http, not_tls; with TLS in --web.config.file.'),
     serveOnly: true,
   },
   webConfigReloadOk: {
-    ...spec('open_notify_web_config_last_reload_successful', 'gauge', [], 'Whether the last read of --web.config.file (at start, or after its files changed) was valid; serve keeps the last valid one (only with --web.config.file).'),
+    ...spec('open_notify_web_config_last_reload_successful', 'gauge', [], 'Whether the last read of --web.config.file (at start, on a change or SIGHUP) was valid; the last valid one serves on.'),
     serveOnly: true,
   },
   webConfigReloadTime: {
