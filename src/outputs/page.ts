@@ -39,10 +39,12 @@ let land: string | undefined;
  * The coastline path, generated at build time (outputs/worldMap.ts) into a
  * file beside the bundle and read on the first render: a one-shot never
  * loads it (npm run bench, startup). tsc's output of this module is two
- * directories below.
+ * directories below; the release executable carries it as an asset.
  */
 function landPath(): string {
   if (land === undefined) {
+    const sea = require('node:sea') as typeof import('node:sea');
+    if (sea.isSea()) return (land = sea.getAsset(LAND_FILE, 'latin1'));
     const { existsSync, readFileSync } = require('node:fs') as typeof import('node:fs');
     const path = require('node:path') as typeof import('node:path');
     const file = [path.join(__dirname, LAND_FILE), path.join(__dirname, '..', '..', LAND_FILE)].find((f) => existsSync(f));
