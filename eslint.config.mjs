@@ -25,5 +25,7 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['**/*.mjs', 'bin/*'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.mjs', 'bin/*', '.ci/*.js'], ...tseslint.configs.disableTypeChecked },
+  // .ci/sea-bcrypt.js: a CommonJS module that the release bundles.
+  { files: ['.ci/*.js'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly' } } },
 );
