@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { aptMirror, podman, podmanRun } from '../support/container';
+import { ensureDebianImage, podman, podmanRun } from '../support/container';
 import { requireBinary, requireRoot, ROOT, useFakeApi } from '../support/helpers';
 import { freePort, waitFor } from '../support/peers';
 
@@ -49,18 +49,7 @@ describe('README install steps under a real systemd (podman, systemd as PID 1)',
   it('npm pack + install -g from a clone in /root; the timer writes the file; the scheduler starts, reloads, stops; /usr/bin works as /usr/local/bin', async (t) => {
     if (!requireRoot(t, 'podman runs rootful containers here')) return;
     if (!requireBinary(t, 'podman', 'podman runc') || !requireBinary(t, 'mmdebstrap', 'mmdebstrap')) return;
-    if (podman(['image', 'exists', IMAGE]).code !== 0) {
-      const dir = mkdtempSync(join(tmpdir(), 'one-systemd-'));
-      try {
-        const started = Date.now();
-        const rootfs = join(dir, 'rootfs.tar');
-        execFileSync('mmdebstrap', ['--quiet', '--variant=minbase', '--include=systemd,systemd-sysv,dbus,procps,nodejs,npm,ca-certificates', 'trixie', rootfs, aptMirror()], { stdio: 'inherit', timeout: 900_000 });
-        execFileSync('podman', ['import', '--quiet', rootfs, IMAGE], { stdio: 'ignore', timeout: 300_000 });
-        report(`image built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    }
+    ensureDebianImage(IMAGE, 'trixie', ['systemd', 'systemd-sysv', 'dbus', 'procps', 'nodejs', 'npm', 'ca-certificates'], report);
     const api = fake();
     // The checkout's tracked files, as `git clone` would give them; the host's npm cache, so npm fetches little.
     const tree = join(mkdtempSync(join(tmpdir(), 'one-clone-')), 'clone.tar');

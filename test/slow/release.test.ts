@@ -1,0 +1,194 @@
+// The release archives (.ci/release) as a downloader uses them: sha256sum -c,
+// then the executable where there is no Node.js at all: a Debian minbase
+// under podman (amd64), qemu-aarch64-static with Debian's arm64 cross
+// libraries (arm64), and a Debian root booted with systemd as PID 1, the
+// executable in /usr/local/bin and the units as README installs them.
+import { strict as assert } from 'node:assert';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { after, describe, it, type TestContext } from 'node:test';
+import { ensureDebianImage, ensureMinbase, podman, podmanRun } from '../support/container';
+import { parse, promtoolCheck, requireBinary, requireRoot, ROOT, tempDir, useFakeApi, valueOf } from '../support/helpers';
+import { freePort, waitFor } from '../support/peers';
+import { makePki } from '../support/pki';
+
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const report = (line: string) => process.stderr.write(`# release: ${line}\n`);
+const fake = useFakeApi();
+const containers: string[] = [];
+after(() => {
+  for (const c of containers) podman(['rm', '--force', '--time', '0', c]);
+});
+
+let built: string | undefined;
+/** .ci/release into a directory of this file's, once. */
+function archives(t: TestContext): string | undefined {
+  if (!requireBinary(t, 'qemu-aarch64-static', 'qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libatomic1-arm64-cross')) return undefined;
+  if (built) return built;
+  const out = tempDir(t, 'one-release-');
+  const started = Date.now();
+  execFileSync(join(ROOT, '.ci', 'release'), [out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], timeout: 900_000 });
+  report(`.ci/release took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  built = out;
+  return out;
+}
+
+/** The archive for `arch` unpacked in a directory of the test; returns the executable's path. */
+function unpack(t: TestContext, out: string, arch: string): string {
+  const dir = tempDir(t, 'one-unpacked-');
+  chmodSync(dir, 0o755);
+  execFileSync('tar', ['-xzf', join(out, `open-notify-exporter-${VERSION}.linux-${arch}.tar.gz`), '-C', dir]);
+  return join(dir, `open-notify-exporter-${VERSION}.linux-${arch}`, 'open-notify-exporter');
+}
+
+function checkOneShot(t: TestContext, file: string): void {
+  const promtool = requireBinary(t, 'promtool', 'prometheus');
+  if (!promtool) return;
+  const text = readFileSync(file, 'utf8');
+  assert.deepEqual(promtoolCheck(promtool, text), { code: 0, output: '' });
+  assert.equal(valueOf(parse(text), 'open_notify_up', { endpoint: 'astros' }), 1);
+}
+
+/** GET over TLS with the test CA; the status only. */
+function httpsStatus(port: number, ca: string, auth?: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/metrics', ca: readFileSync(ca), servername: 'localhost', headers: auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {}, timeout: 5000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('error', () => resolve(undefined));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+let out: string | undefined;
+
+describe('release archives', () => {
+  it('sha256sum -c passes; each archive is one directory (the executable, LICENSE, NOTICE, README.md, systemd/), owned by root, dated at the commit, under 60 MB', (t) => {
+    out = archives(t);
+    if (!out) return;
+    const sums = spawnSync('sha256sum', ['-c', 'sha256sums.txt'], { cwd: out, encoding: 'utf8' });
+    assert.equal(sums.status, 0, sums.stderr);
+    assert.equal(sums.stdout, ['amd64', 'arm64'].map((a) => `open-notify-exporter-${VERSION}.linux-${a}.tar.gz: OK\n`).join(''));
+    const commit = Number(execFileSync('git', ['log', '-1', '--format=%ct', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }));
+    for (const arch of ['amd64', 'arm64']) {
+      const file = join(out, `open-notify-exporter-${VERSION}.linux-${arch}.tar.gz`);
+      assert.ok(statSync(file).size < 60e6, `${arch}: ${statSync(file).size} bytes`);
+      const listing = execFileSync('tar', ['--full-time', '-tvzf', file], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } }).trim().split('\n');
+      const dir = `open-notify-exporter-${VERSION}.linux-${arch}/`;
+      const units = readdirSync(join(ROOT, 'systemd')).sort().map((u) => `${dir}systemd/${u}`);
+      assert.deepEqual(listing.map((l) => l.split(/\s+/).pop()).sort(), [dir, `${dir}LICENSE`, `${dir}NOTICE`, `${dir}README.md`, `${dir}open-notify-exporter`, `${dir}systemd/`, ...units].sort());
+      const stamp = new Date(commit * 1000).toISOString().replace('T', ' ').slice(0, 19);
+      for (const line of listing) assert.match(line, new RegExp(`^\\S+ 0/0 +\\d+ ${stamp} `), line);
+      assert.match(listing.find((l) => l.endsWith('/open-notify-exporter'))!, /^-rwxr-xr-x /);
+    }
+  });
+
+  it('amd64 where there is no Node.js (Debian minbase, podman): --version, a one-shot promtool passes, serve with TLS and basic auth', async (t) => {
+    if (!requireRoot(t, 'podman runs rootful containers here')) return;
+    if (!requireBinary(t, 'podman', 'podman runc') || !requireBinary(t, 'mmdebstrap', 'mmdebstrap')) return;
+    const openssl = requireBinary(t, 'openssl', 'openssl');
+    out ??= archives(t);
+    if (!out || !openssl) return;
+    const exe = unpack(t, out, 'amd64');
+    const image = ensureMinbase('trixie', report);
+    const opt = ['-v', `${join(exe, '..')}:/opt/one:ro`];
+    assert.equal(podmanRun(['run', '--rm', image, 'sh', '-c', 'command -v node nodejs || echo none']).out, 'none\n', 'the root has no Node.js');
+
+    const version = podmanRun(['run', '--rm', ...opt, image, '/opt/one/open-notify-exporter', '--version']);
+    assert.equal(version.code, 0, version.err);
+    assert.match(version.out, new RegExp(`^open-notify-exporter, version ${VERSION.replace(/\./g, '\\.')} \\(node v26\\.\\d+\\.\\d+\\)\\n$`));
+
+    const data = tempDir(t, 'one-release-out-');
+    chmodSync(data, 0o777);
+    const once = podmanRun(['run', '--rm', '--network', 'host', ...opt, '-v', `${data}:/out`, image, '/opt/one/open-notify-exporter', '--api-url', fake().url, '-o', '/out/open_notify.prom']);
+    assert.equal(once.code, 0, once.err);
+    checkOneShot(t, join(data, 'open_notify.prom'));
+
+    const pki = makePki(openssl, tempDir(t, 'one-release-pki-'));
+    const bcrypt = require('@node-rs/bcrypt') as { hashSync(p: string, cost: number): string };
+    const web = join(pki.dir, 'web.yml');
+    writeFileSync(web, `tls_server_config:\n  cert_file: /pki/server.pem\n  key_file: /pki/server.key\nbasic_auth_users:\n  prom: "${bcrypt.hashSync('s3cret', 10)}"\n`);
+    for (const f of readdirSync(pki.dir)) chmodSync(join(pki.dir, f), 0o644);
+    const port = await freePort();
+    const name = `one-release-serve-${process.pid}`;
+    containers.push(name);
+    const serve = podmanRun(['run', '-d', '--name', name, '--network', 'host', ...opt, '-v', `${pki.dir}:/pki:ro`, image, '/opt/one/open-notify-exporter', 'serve', '--api-url', fake().url, '--web.listen-address', `127.0.0.1:${port}`, '--web.config.file', '/pki/web.yml']);
+    assert.equal(serve.code, 0, serve.err);
+    await waitFor('serve to answer', async () => ((await httpsStatus(port, pki.ca)) === 401 ? true : undefined), 30_000);
+    assert.equal(await httpsStatus(port, pki.ca, 'prom:s3cret'), 200);
+    assert.equal(await httpsStatus(port, pki.ca, 'prom:wrong'), 401);
+  });
+
+  it('arm64: an aarch64 executable; under qemu-aarch64-static, --version and a one-shot promtool passes', async (t) => {
+    out ??= archives(t);
+    if (!out) return;
+    const exe = unpack(t, out, 'arm64');
+    const head = Buffer.alloc(20);
+    const fd = openSync(exe, 'r');
+    readSync(fd, head, 0, 20, 0);
+    closeSync(fd);
+    assert.deepEqual([head.subarray(0, 4).toString('latin1'), head[4], head.readUInt16LE(18)], ['\x7fELF', 2, 0xb7], 'ELF64, e_machine EM_AARCH64');
+    const qemu = ['-L', '/usr/aarch64-linux-gnu', exe];
+    const version = spawnSync('qemu-aarch64-static', [...qemu, '--version'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(version.status, 0, version.stderr);
+    assert.match(version.stdout, /^open-notify-exporter, version .* \(node v26\./);
+    const data = tempDir(t, 'one-release-arm-');
+    const once = await new Promise<{ code: number | null; err: string }>((resolve) => {
+      // Not spawnSync: the fake API answers from this process's event loop.
+      const child = spawn('qemu-aarch64-static', [...qemu, '--api-url', fake().url, '-o', join(data, 'open_notify.prom')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, err });
+      });
+    });
+    assert.equal(once.code, 0, once.err);
+    checkOneShot(t, join(data, 'open_notify.prom'));
+  });
+
+  it('systemd, no Node.js on the host: the executable in /usr/local/bin, the one-shot service and serve with basic auth under their sandboxes', async (t) => {
+    if (!requireRoot(t, 'podman runs rootful containers here')) return;
+    if (!requireBinary(t, 'podman', 'podman runc') || !requireBinary(t, 'mmdebstrap', 'mmdebstrap')) return;
+    out ??= archives(t);
+    if (!out) return;
+    const exe = unpack(t, out, 'amd64');
+    const image = 'localhost/one-systemd:trixie-no-node';
+    ensureDebianImage(image, 'trixie', ['systemd', 'systemd-sysv', 'dbus', 'procps', 'libatomic1'], report);
+    const name = `one-release-systemd-${process.pid}`;
+    containers.push(name);
+    const run = podmanRun(['run', '-d', '--systemd=always', '--network', 'host', '-v', `${join(exe, '..')}:/release:ro`, '--name', name, image, '/sbin/init']);
+    assert.equal(run.code, 0, run.err);
+    const sh = (script: string) => {
+      const r = podman(['exec', name, 'bash', '-euo', 'pipefail', '-c', script], 120_000);
+      assert.equal(r.code, 0, `${script}\n${r.out}${r.err}`);
+      return r.out;
+    };
+    await waitFor('systemd to boot', () => (/running|degraded/.test(podman(['exec', name, 'systemctl', 'is-system-running']).out) ? true : undefined), 60_000);
+    assert.equal(sh('command -v node nodejs || echo none'), 'none\n');
+    const port = await freePort();
+    const bcrypt = require('@node-rs/bcrypt') as { hashSync(p: string, cost: number): string };
+    // README's steps for the archive: the executable to /usr/local/bin, the units to /etc/systemd/system.
+    sh(`install -m 0755 /release/open-notify-exporter /usr/local/bin/ && cp /release/systemd/* /etc/systemd/system/ && systemctl daemon-reload
+mkdir -p /var/lib/prometheus/node-exporter /etc/open-notify-exporter
+printf 'basic_auth_users:\\n  prom: "%s"\\n' '${bcrypt.hashSync('s3cret', 10)}' > /etc/open-notify-exporter/web.yml && chmod 600 /etc/open-notify-exporter/web.yml
+printf 'OPEN_NOTIFY_API_URL=${fake().url}\\nOPEN_NOTIFY_WEB_LISTEN_ADDRESS=127.0.0.1:${port}\\nOPEN_NOTIFY_WEB_CONFIG_FILE=/etc/open-notify-exporter/web.yml\\n' > /etc/default/open-notify-exporter
+mkdir -p /etc/systemd/system/open-notify-exporter-serve.service.d && printf '[Service]\\nSocketBindAllow=tcp:${port}\\n' > /etc/systemd/system/open-notify-exporter-serve.service.d/port.conf && systemctl daemon-reload`);
+    // What the timer starts, started once by hand (the timer's own first tick is up to 80 s away).
+    sh('systemctl start open-notify-exporter.service');
+    assert.equal(sh('systemctl show -P Result open-notify-exporter.service').trim(), 'success');
+    assert.match(sh('cat /var/lib/prometheus/node-exporter/open_notify.prom'), /^open_notify_up\{endpoint="astros"\} 1$/m);
+    sh('systemctl start open-notify-exporter-serve.service');
+    const status = async (auth?: string) =>
+      (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {} }).catch(() => undefined))?.status;
+    await waitFor('serve to answer', async () => ((await status()) === 401 ? true : undefined), 30_000);
+    assert.equal(await status('prom:s3cret'), 200, sh('journalctl -u open-notify-exporter-serve.service --no-pager -o cat'));
+    sh('systemctl stop open-notify-exporter-serve.service');
+    assert.equal(sh('systemctl show -P Result open-notify-exporter-serve.service').trim(), 'success');
+  });
+});
