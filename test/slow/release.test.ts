@@ -5,8 +5,9 @@
 // executable in /usr/local/bin and the units as README installs them.
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { ensureDebianImage, ensureMinbase, podman, podmanRun } from '../support/container';
@@ -18,16 +19,17 @@ const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 const report = (line: string) => process.stderr.write(`# release: ${line}\n`);
 const fake = useFakeApi();
 const containers: string[] = [];
+let built: string | undefined;
 after(() => {
   for (const c of containers) podman(['rm', '--force', '--time', '0', c]);
+  if (built) rmSync(built, { recursive: true, force: true });
 });
 
-let built: string | undefined;
 /** .ci/release into a directory of this file's, once. */
 function archives(t: TestContext): string | undefined {
   if (!requireBinary(t, 'qemu-aarch64-static', 'qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libatomic1-arm64-cross')) return undefined;
   if (built) return built;
-  const out = tempDir(t, 'one-release-');
+  const out = mkdtempSync(join(tmpdir(), 'one-release-'));
   const started = Date.now();
   execFileSync(join(ROOT, '.ci', 'release'), [out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], timeout: 900_000 });
   report(`.ci/release took ${((Date.now() - started) / 1000).toFixed(0)} s`);
