@@ -10,7 +10,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
-import { ensureDebianImage, ensureMinbase, podman, podmanRun } from '../support/container';
+import { ensureDebianImage, ensureMinbase, podman, podmanAsync, podmanRun, podmanSpawn } from '../support/container';
 import { parse, promtoolCheck, requireBinary, requireRoot, ROOT, tempDir, useFakeApi, valueOf } from '../support/helpers';
 import { freePort, waitFor } from '../support/peers';
 import { makePki } from '../support/pki';
@@ -106,7 +106,7 @@ describe('release archives', () => {
 
     const data = tempDir(t, 'one-release-out-');
     chmodSync(data, 0o777);
-    const once = podmanRun(['run', '--rm', '--network', 'host', ...opt, '-v', `${data}:/out`, image, '/opt/one/open-notify-exporter', '--api-url', fake().url, '-o', '/out/open_notify.prom']);
+    const once = await podmanAsync(['run', '--rm', '--network', 'host', ...opt, '-v', `${data}:/out`, image, '/opt/one/open-notify-exporter', '--api-url', fake().url, '-o', '/out/open_notify.prom']);
     assert.equal(once.code, 0, once.err);
     checkOneShot(t, join(data, 'open_notify.prom'));
 
@@ -181,8 +181,9 @@ mkdir -p /var/lib/prometheus/node-exporter /etc/open-notify-exporter
 printf 'basic_auth_users:\\n  prom: "%s"\\n' '${bcrypt.hashSync('s3cret', 10)}' > /etc/open-notify-exporter/web.yml && chmod 600 /etc/open-notify-exporter/web.yml
 printf 'OPEN_NOTIFY_API_URL=${fake().url}\\nOPEN_NOTIFY_WEB_LISTEN_ADDRESS=127.0.0.1:${port}\\nOPEN_NOTIFY_WEB_CONFIG_FILE=/etc/open-notify-exporter/web.yml\\n' > /etc/default/open-notify-exporter
 mkdir -p /etc/systemd/system/open-notify-exporter-serve.service.d && printf '[Service]\\nSocketBindAllow=tcp:${port}\\n' > /etc/systemd/system/open-notify-exporter-serve.service.d/port.conf && systemctl daemon-reload`);
-    // What the timer starts, started once by hand (the timer's own first tick is up to 80 s away).
-    sh('systemctl start open-notify-exporter.service');
+    // What the timer starts, started once by hand (the timer's own first tick is up to 80 s away); it asks the fake API.
+    const started = await podmanSpawn(['exec', name, 'systemctl', 'start', 'open-notify-exporter.service']);
+    assert.equal(started.code, 0, started.err);
     assert.equal(sh('systemctl show -P Result open-notify-exporter.service').trim(), 'success');
     assert.match(sh('cat /var/lib/prometheus/node-exporter/open_notify.prom'), /^open_notify_up\{endpoint="astros"\} 1$/m);
     sh('systemctl start open-notify-exporter-serve.service');

@@ -17,10 +17,15 @@ export function podman(args: string[], timeoutMs = 120_000): { code: number | nu
   return { code: r.status, out: r.stdout ?? '', err: `${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 
-/** Without blocking this process: a container that talks to a fake server in the test needs its event loop. */
+/** `podman run` without blocking this process: a container that talks to a fake server in the test needs its event loop. */
 export function podmanAsync(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; out: string; err: string }> {
+  return podmanSpawn([args[0], ...PODMAN_FLAGS, ...args.slice(1)], timeoutMs);
+}
+
+/** Any podman command without blocking this process (`podman exec` of something that asks the fake server). */
+export function podmanSpawn(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn('podman', [args[0], ...PODMAN_FLAGS, ...args.slice(1)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('podman', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
