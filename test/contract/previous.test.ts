@@ -95,6 +95,15 @@ describe('restore (state.ts), from the previous file\'s samples', () => {
     assert.match(warnings.join(), /open_notify_request_duration_seconds has other buckets/);
   });
 
+  it('a histogram with a negative or NaN _sum (no duration is negative) resets with a warning', () => {
+    for (const v of [-0.5, NaN]) {
+      const bad = golden().map((x) => (x.name === 'open_notify_request_duration_seconds_sum' && x.labels.endpoint === 'astros' ? { ...x, value: v } : x));
+      const { state, warnings } = restore(bad, E, NOW);
+      assert.deepEqual(state.requestDuration, emptyState(E).requestDuration, String(v));
+      assert.match(warnings.join(), /open_notify_request_duration_seconds has other buckets or inconsistent counts/);
+    }
+  });
+
   it('negative, fractional or NaN counters reset to zero with a warning, never go backwards otherwise', () => {
     for (const v of [-1, 2.5, NaN, Infinity]) {
       const s = golden().map((x) => (x.name === 'open_notify_runs_total' ? { ...x, value: v } : x));

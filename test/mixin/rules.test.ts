@@ -138,6 +138,10 @@ describe('rules', () => {
     let r = await runCli(['rules', '--runbook-url', 'https://wiki.example/runbooks/open-notify']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal((r.stdout.match(/runbook_url: 'https:\/\/wiki\.example\/runbooks\/open-notify#opennotify[a-z]+'/g) ?? []).length, 6);
+    // A base that already has a fragment: each link still ends in its own alert's anchor, never `#x#…`.
+    r = await runCli(['rules', '--runbook-url', 'https://wiki.example/runbook#top']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual([...new Set(r.stdout.match(/runbook_url: '[^']*'/g)!.map((l) => l.replace(/#opennotify[a-z]+'$/, '')))], ["runbook_url: 'https://wiki.example/runbook"]);
     r = await runCli(['rules'], { env: { OPEN_NOTIFY_RUNBOOK_URL: 'ftp://x' } });
     assert.equal(r.code, 2);
   });

@@ -53,9 +53,8 @@ describe('runLoop', () => {
     let stopped = false;
     const done = runLoop({ everyMs: 20 }, job, { log, runOnStart: true, signals, memory, job: 'run', onStop: () => Promise.resolve(void (stopped = true)), onReload: () => {} });
     await sleep(120);
-    const skips = memory.pendingSkips ?? 0;
-    assert.ok(skips >= 3, `${skips} skips`);
-    assert.equal(lines.filter((l) => l.includes('msg="skipped a run: the previous one is still in flight"')).length, skips);
+    const skips = lines.filter((l) => l.includes('msg="skipped a run: the previous one is still in flight"')).length;
+    assert.ok(skips >= 3, `${skips} skips logged`);
     assert.deepEqual(runs, [], 'the first run is still in flight');
     signals.send('SIGTERM');
     assert.equal(await done, 0);

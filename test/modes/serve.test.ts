@@ -112,6 +112,10 @@ describe('serve', () => {
     assert.ok(html.length < 150_000 && page.body.length < 40_000, `${html.length} bytes, ${page.body.length} gzipped`);
     assert.match(html, /<svg viewBox="0 0 360 180"/);
     assert.match(html, /<meta http-equiv="refresh" content="3600">/);
+    // Without a web config the page still gets its own policy: no script, no request but the page.
+    const headers = (await fetch(`${url}/`)).headers;
+    assert.equal(headers.get('content-security-policy'), "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    assert.equal(headers.get('x-content-type-options'), 'nosniff');
     assert.equal((await getText(`${url}/nope`)).status, 404);
     assert.equal((await getText(`${url}/metrics/x`)).status, 404);
     assert.equal(await request(`${url}/metrics`, 'POST'), 405);

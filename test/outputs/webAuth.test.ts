@@ -59,6 +59,18 @@ describe('createAuthenticator', () => {
     assert.deepEqual(asked, ['s3cret']);
   });
 
+  it('64 successes are remembered, the oldest forgotten first: the 65th user pushes the first out of memory', async () => {
+    const many = new Map(Array.from({ length: 65 }, (_, i) => [`user${i}`, hash]));
+    const auth = createAuthenticator(() => many);
+    for (let i = 0; i < 65; i++) assert.equal(await auth.check(basic(`user${i}`, 's3cret'), open()), 'ok');
+    asked = [];
+    assert.equal(await auth.check(basic('user64', 's3cret'), open()), 'ok');
+    assert.equal(await auth.check(basic('user1', 's3cret'), open()), 'ok');
+    assert.deepEqual(asked, [], 'the 64 latest are remembered');
+    assert.equal(await auth.check(basic('user0', 's3cret'), open()), 'ok');
+    assert.deepEqual(asked, ['s3cret'], 'the first was forgotten: checked again');
+  });
+
   it("htpasswd's $2y$ hashes and a password that is not UTF-8 (compared as bytes, as Go does)", async () => {
     const latin1 = Buffer.from([0x70, 0xe9]);
     const auth = createAuthenticator(() => new Map([['a', hash.replace(/^\$2b\$/, '$2y$')], ['b', real.hashSync(latin1, 4)]]));
