@@ -26,6 +26,6 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.mjs', 'bin/*', '.ci/*.js'], ...tseslint.configs.disableTypeChecked },
-  // .ci/sea-bcrypt.js: a CommonJS module that the release bundles.
-  { files: ['.ci/*.js'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly' } } },
+  // .ci/sea-main.js and .ci/sea-bcrypt.js: CommonJS, for the release executable.
+  { files: ['.ci/*.js'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', Buffer: 'readonly', __filename: 'readonly', __dirname: 'readonly' } } },
 );
