@@ -4,8 +4,8 @@
 // after a real one-shot, so the functions a one-shot runs come compiled.
 // Node's own SEA code cache is taken before anything runs and holds only the
 // top level: with it a one-shot took 1.10x the npm install's wall on the same
-// Node.js; with this, 0.76x (docs/performance.md). V8 refuses a cache made
-// under other flags (--jitless, say) and compiles as usual, silently.
+// Node.js; with this, 0.81x (npm run bench, docs/performance.md). V8 refuses a
+// cache made under other flags (--jitless, say) and compiles, silently.
 //
 // Not in the executable, .ci/release runs this file with SEA_TRAIN_SOURCE
 // (the bundle) and SEA_TRAIN_CACHE (where to write the cache at exit).
