@@ -5,15 +5,17 @@
 // executable in /usr/local/bin and the units as README installs them.
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { request } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
-import { ensureDebianImage, ensureMinbase, podman, podmanAsync, podmanRun, podmanSpawn } from '../support/container';
+import { ensureDebianImage, ensureMinbase, podman, podmanAsync, podmanRun } from '../support/container';
 import { parse, promtoolCheck, requireBinary, requireRoot, ROOT, tempDir, useFakeApi, valueOf } from '../support/helpers';
 import { freePort, waitFor } from '../support/peers';
-import { makePki } from '../support/pki';
+import { makePki, type Pki } from '../support/pki';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const report = (line: string) => process.stderr.write(`# release: ${line}\n`);
@@ -53,10 +55,12 @@ function checkOneShot(t: TestContext, file: string): void {
   assert.equal(valueOf(parse(text), 'open_notify_up', { endpoint: 'astros' }), 1);
 }
 
-/** GET over TLS with the test CA; the status only. */
-function httpsStatus(port: number, ca: string, auth?: string): Promise<number | undefined> {
+/** GET /metrics over TLS with the test CA, with basic auth and a client certificate if given; the status only. */
+function httpsStatus(port: number, pki: Pki, opts: { auth?: string; cert?: [string, string] } = {}): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/metrics', ca: readFileSync(ca), servername: 'localhost', headers: auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {}, timeout: 5000 }, (res) => {
+    const headers = opts.auth ? { authorization: `Basic ${Buffer.from(opts.auth).toString('base64')}` } : {};
+    const cert = opts.cert ? { cert: readFileSync(opts.cert[0]), key: readFileSync(opts.cert[1]) } : {};
+    const req = request({ host: '127.0.0.1', port, path: '/metrics', ca: readFileSync(pki.ca), servername: 'localhost', headers, timeout: 5000, ...cert }, (res) => {
       res.resume();
       resolve(res.statusCode);
     });
@@ -89,7 +93,7 @@ describe('release archives', () => {
     }
   });
 
-  it('amd64 where there is no Node.js (Debian minbase, podman): --version, a one-shot promtool passes, serve with TLS and basic auth', async (t) => {
+  it('amd64 where there is no Node.js (Debian minbase, podman): every command, serve with TLS, client certificates and basic auth', async (t) => {
     if (!requireRoot(t, 'podman runs rootful containers here')) return;
     if (!requireBinary(t, 'podman', 'podman runc') || !requireBinary(t, 'mmdebstrap', 'mmdebstrap')) return;
     const openssl = requireBinary(t, 'openssl', 'openssl');
@@ -97,32 +101,74 @@ describe('release archives', () => {
     if (!out || !openssl) return;
     const exe = unpack(t, out, 'amd64');
     const image = ensureMinbase('trixie', report);
-    const opt = ['-v', `${join(exe, '..')}:/opt/one:ro`];
-    assert.equal(podmanRun(['run', '--rm', image, 'sh', '-c', 'command -v node nodejs || echo none']).out, 'none\n', 'the root has no Node.js');
-
-    const version = podmanRun(['run', '--rm', ...opt, image, '/opt/one/open-notify-exporter', '--version']);
-    assert.equal(version.code, 0, version.err);
-    assert.match(version.out, new RegExp(`^open-notify-exporter, version ${VERSION.replace(/\./g, '\\.')} \\(node v26\\.\\d+\\.\\d+\\)\\n$`));
-
     const data = tempDir(t, 'one-release-out-');
     chmodSync(data, 0o777);
-    const once = await podmanAsync(['run', '--rm', '--network', 'host', ...opt, '-v', `${data}:/out`, image, '/opt/one/open-notify-exporter', '--api-url', fake().url, '-o', '/out/open_notify.prom']);
+    const pki = makePki(openssl, tempDir(t, 'one-release-pki-'));
+    const volumes = ['-v', `${join(exe, '..')}:/opt/one:ro`, '-v', `${data}:/out`, '-v', `${pki.dir}:/pki:ro`];
+    /** The executable in the minbase, on the host's network, without blocking the fake API. */
+    const one = (args: string[]) => podmanAsync(['run', '--rm', '--network', 'host', ...volumes, image, '/opt/one/open-notify-exporter', ...args]);
+    assert.equal(podmanRun(['run', '--rm', image, 'sh', '-c', 'command -v node nodejs || echo none']).out, 'none\n', 'the root has no Node.js');
+
+    const version = await one(['--version']);
+    assert.equal(version.code, 0, version.err);
+    assert.match(version.out, new RegExp(`^open-notify-exporter, version ${VERSION.replace(/\./g, '\\.')} \\(node v26\\.\\d+\\.\\d+\\)\\n$`));
+    assert.match((await one(['--help'])).out, /^Usage: open-notify-exporter \[options\] \[command\]/);
+
+    const once = await one(['--api-url', fake().url, '-o', '/out/open_notify.prom']);
     assert.equal(once.code, 0, once.err);
     checkOneShot(t, join(data, 'open_notify.prom'));
 
-    const pki = makePki(openssl, tempDir(t, 'one-release-pki-'));
+    // rules (with --selector: re2js inside), dashboard (its JSON), push (a PUT to a stand-in Pushgateway).
+    const rules = await one(['rules', '--selector', 'job=~"node|textfile"']);
+    assert.equal(rules.code, 0, rules.err);
+    assert.match(rules.out, /^groups:\n/);
+    assert.match(rules.out, /job=~"node\|textfile"/);
+    const dashboard = await one(['dashboard']);
+    assert.equal(dashboard.code, 0, dashboard.err);
+    assert.ok((JSON.parse(dashboard.out) as { panels: unknown[] }).panels.length > 0);
+    const pushed: { method?: string; url?: string; body: string }[] = [];
+    const gateway = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => {
+        pushed.push({ method: req.method, url: req.url, body });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    t.after(() => gateway.close());
+    const push = await one(['push', '--api-url', fake().url, '--gateway', `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`]);
+    assert.equal(push.code, 0, push.err);
+    assert.deepEqual(pushed.map((p) => [p.method, p.url]), [['PUT', '/metrics/job/open_notify']]);
+    assert.match(pushed[0].body, /^open_notify_up\{endpoint="astros"\} 1$/m);
+
+    // schedule: runs on start, then stops on SIGTERM (podman stop) with exit 0.
+    const scheduler = `one-release-schedule-${process.pid}`;
+    containers.push(scheduler);
+    const started = podmanRun(['run', '-d', '--name', scheduler, '--network', 'host', ...volumes, image, '/opt/one/open-notify-exporter', 'schedule', '--api-url', fake().url, '-o', '/out/scheduled.prom']);
+    assert.equal(started.code, 0, started.err);
+    await waitFor('schedule to write', () => (existsSync(join(data, 'scheduled.prom')) ? true : undefined), 30_000);
+    assert.equal(podman(['stop', '--time', '10', scheduler]).code, 0);
+    assert.equal(podman(['inspect', '--format', '{{.State.ExitCode}}', scheduler]).out.trim(), '0');
+
+    // serve: TLS, basic auth, and a client certificate checked if given (a rogue one refused); healthcheck over TLS.
     const bcrypt = require('@node-rs/bcrypt') as { hashSync(p: string, cost: number): string };
-    const web = join(pki.dir, 'web.yml');
-    writeFileSync(web, `tls_server_config:\n  cert_file: /pki/server.pem\n  key_file: /pki/server.key\nbasic_auth_users:\n  prom: "${bcrypt.hashSync('s3cret', 10)}"\n`);
+    writeFileSync(
+      join(pki.dir, 'web.yml'),
+      `tls_server_config:\n  cert_file: /pki/server.pem\n  key_file: /pki/server.key\n  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: /pki/ca.pem\nbasic_auth_users:\n  prom: "${bcrypt.hashSync('s3cret', 10)}"\n`,
+    );
     for (const f of readdirSync(pki.dir)) chmodSync(join(pki.dir, f), 0o644);
     const port = await freePort();
     const name = `one-release-serve-${process.pid}`;
     containers.push(name);
-    const serve = podmanRun(['run', '-d', '--name', name, '--network', 'host', ...opt, '-v', `${pki.dir}:/pki:ro`, image, '/opt/one/open-notify-exporter', 'serve', '--api-url', fake().url, '--web.listen-address', `127.0.0.1:${port}`, '--web.config.file', '/pki/web.yml']);
+    const serve = podmanRun(['run', '-d', '--name', name, '--network', 'host', ...volumes, image, '/opt/one/open-notify-exporter', 'serve', '--api-url', fake().url, '--web.listen-address', `127.0.0.1:${port}`, '--web.config.file', '/pki/web.yml']);
     assert.equal(serve.code, 0, serve.err);
-    await waitFor('serve to answer', async () => ((await httpsStatus(port, pki.ca)) === 401 ? true : undefined), 30_000);
-    assert.equal(await httpsStatus(port, pki.ca, 'prom:s3cret'), 200);
-    assert.equal(await httpsStatus(port, pki.ca, 'prom:wrong'), 401);
+    await waitFor('serve to answer', async () => ((await httpsStatus(port, pki)) === 401 ? true : undefined), 30_000);
+    assert.equal(await httpsStatus(port, pki, { auth: 'prom:s3cret' }), 200);
+    assert.equal(await httpsStatus(port, pki, { auth: 'prom:wrong' }), 401);
+    assert.equal(await httpsStatus(port, pki, { auth: 'prom:s3cret', cert: [pki.clientCert, pki.clientKey] }), 200);
+    assert.equal(await httpsStatus(port, pki, { auth: 'prom:s3cret', cert: [pki.rogueCert, pki.rogueKey] }), undefined, 'a certificate from another CA: no answer');
+    const health = await one(['healthcheck', '--web.listen-address', `127.0.0.1:${port}`, '--web.config.file', '/pki/web.yml']);
+    assert.equal(health.code, 0, health.err);
   });
 
   it('arm64: an aarch64 executable; under qemu-aarch64-static, --version and a one-shot promtool passes', async (t) => {
@@ -154,7 +200,7 @@ describe('release archives', () => {
     checkOneShot(t, join(data, 'open_notify.prom'));
   });
 
-  it('systemd, no Node.js on the host: the executable in /usr/local/bin, the one-shot service and serve with basic auth under their sandboxes', async (t) => {
+  it('systemd, no Node.js on the host: the executable in /usr/local/bin; the timer fires its one-shot, serve answers with basic auth, each in its sandbox', async (t) => {
     if (!requireRoot(t, 'podman runs rootful containers here')) return;
     if (!requireBinary(t, 'podman', 'podman runc') || !requireBinary(t, 'mmdebstrap', 'mmdebstrap')) return;
     out ??= archives(t);
@@ -181,11 +227,13 @@ mkdir -p /var/lib/prometheus/node-exporter /etc/open-notify-exporter
 printf 'basic_auth_users:\\n  prom: "%s"\\n' '${bcrypt.hashSync('s3cret', 10)}' > /etc/open-notify-exporter/web.yml && chmod 600 /etc/open-notify-exporter/web.yml
 printf 'OPEN_NOTIFY_API_URL=${fake().url}\\nOPEN_NOTIFY_WEB_LISTEN_ADDRESS=127.0.0.1:${port}\\nOPEN_NOTIFY_WEB_CONFIG_FILE=/etc/open-notify-exporter/web.yml\\n' > /etc/default/open-notify-exporter
 mkdir -p /etc/systemd/system/open-notify-exporter-serve.service.d && printf '[Service]\\nSocketBindAllow=tcp:${port}\\n' > /etc/systemd/system/open-notify-exporter-serve.service.d/port.conf && systemctl daemon-reload`);
-    // What the timer starts, started once by hand (the timer's own first tick is up to 80 s away); it asks the fake API.
-    const started = await podmanSpawn(['exec', name, 'systemctl', 'start', 'open-notify-exporter.service']);
-    assert.equal(started.code, 0, started.err);
+    // The timer, as README enables it: its first tick is the next minute plus up to 20 s.
+    sh('systemctl enable --now open-notify-exporter.timer');
+    await waitFor('the timer to write the file', () => (spawnSync('podman', ['exec', name, 'test', '-s', '/var/lib/prometheus/node-exporter/open_notify.prom']).status === 0 ? true : undefined), 100_000);
+    await waitFor('the one-shot to finish', () => (sh('systemctl show -P ActiveState open-notify-exporter.service').trim() === 'inactive' ? true : undefined), 20_000);
     assert.equal(sh('systemctl show -P Result open-notify-exporter.service').trim(), 'success');
     assert.match(sh('cat /var/lib/prometheus/node-exporter/open_notify.prom'), /^open_notify_up\{endpoint="astros"\} 1$/m);
+    sh('systemctl disable --now open-notify-exporter.timer');
     sh('systemctl start open-notify-exporter-serve.service');
     const status = async (auth?: string) =>
       (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {} }).catch(() => undefined))?.status;

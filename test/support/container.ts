@@ -22,8 +22,8 @@ export function podmanAsync(args: string[], timeoutMs = 120_000): Promise<{ code
   return podmanSpawn([args[0], ...PODMAN_FLAGS, ...args.slice(1)], timeoutMs);
 }
 
-/** Any podman command without blocking this process (`podman exec` of something that asks the fake server). */
-export function podmanSpawn(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; out: string; err: string }> {
+/** A podman command without blocking this process. */
+function podmanSpawn(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn('podman', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
