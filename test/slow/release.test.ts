@@ -121,7 +121,7 @@ describe('release archives', () => {
     // rules (with --selector: re2js inside), dashboard (its JSON), push (a PUT to a stand-in Pushgateway).
     const rules = await one(['rules', '--selector', 'job=~"node|textfile"']);
     assert.equal(rules.code, 0, rules.err);
-    assert.match(rules.out, /^groups:\n/);
+    assert.match(rules.out, /^groups:$/m);
     assert.match(rules.out, /job=~"node\|textfile"/);
     const dashboard = await one(['dashboard']);
     assert.equal(dashboard.code, 0, dashboard.err);
