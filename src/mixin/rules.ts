@@ -175,31 +175,17 @@ function crossCheckRules(c: NonNullable<RulesConfig['crossCheck']>, m: (name: st
   ];
 }
 
-/** YAML single-quoted scalar: the only escape is '' for '. */
-function q(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
+/** The rules file, written by the yaml package; expressions and annotations single-quoted (no escapes but '' for '). */
 export function rulesYaml(cfg: RulesConfig, version: string): string {
-  const lines = [
-    `# Alerting rules for open-notify-exporter ${version}, printed by \`open-notify-exporter rules\`.`,
-    '# Load them with rule_files: in prometheus.yml; check with `promtool check rules`.',
-    'groups:',
-    '  - name: open-notify-exporter',
-    '    rules:',
-  ];
-  for (const r of alertRules(cfg)) {
-    lines.push(
-      `      - alert: ${r.alert}`,
-      `        expr: ${q(r.expr)}`,
-      `        for: ${r.for}`,
-      '        labels:',
-      `          severity: ${r.severity}`,
-      '        annotations:',
-      `          summary: ${q(r.summary)}`,
-      `          description: ${q(r.description)}`,
-      `          runbook_url: ${q(r.runbookUrl)}`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
+  const YAML = require('yaml') as typeof import('yaml');
+  const q = (text: string) => Object.assign(new YAML.Scalar(text), { type: YAML.Scalar.QUOTE_SINGLE });
+  const rules = alertRules(cfg).map((r) => ({
+    alert: r.alert,
+    expr: q(r.expr),
+    for: r.for,
+    labels: { severity: r.severity },
+    annotations: { summary: q(r.summary), description: q(r.description), runbook_url: q(r.runbookUrl) },
+  }));
+  const head = `# Alerting rules for open-notify-exporter ${version}, printed by \`open-notify-exporter rules\`.\n# Load them with rule_files: in prometheus.yml; check with \`promtool check rules\`.\n`;
+  return head + YAML.stringify({ groups: [{ name: 'open-notify-exporter', rules }] }, { lineWidth: 0 });
 }
