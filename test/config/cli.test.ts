@@ -73,7 +73,7 @@ describe('usage errors', () => {
     assert.equal((rules.stdout.match(/- alert: /g) ?? []).length, 8);
   });
 
-  it('help that tells the truth: lines of 80 columns, serve names every endpoint, schedule offers no -o -, README lists the refused label names the code refuses', async () => {
+  it('help that tells the truth: lines of 80 columns, serve names every endpoint, schedule offers no -o -, the docs list the refused label names the code refuses', async () => {
     for (const cmd of [[], ['schedule'], ['serve'], ['push'], ['rules'], ['dashboard'], ['healthcheck']]) {
       const r = await runCli([...cmd, '--help']);
       // The crontab example is one line by nature.
@@ -84,8 +84,8 @@ describe('usage errors', () => {
     for (const path of ['/metrics', '/healthz', '/-/healthy', '/-/ready']) assert.ok(serve.includes(path), path);
     assert.doesNotMatch((await runCli(['schedule', '--help'])).stdout, /- for standard output/);
     const { OWN_LABELS } = require('../../src/contract/metrics') as typeof import('../../src/contract/metrics');
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const listed = /refused: the names the exporter uses itself \(([^)]*)\)/.exec(readme)?.[1].match(/`([^`]+)`/g)?.map((n) => n.slice(1, -1));
+    const reference = readFileSync(join(ROOT, 'docs', 'reference.md'), 'utf8');
+    const listed = /as do the names the exporter uses itself \(([^)]*)\)/.exec(reference)?.[1].match(/`([^`]+)`/g)?.map((n) => n.slice(1, -1));
     assert.deepEqual([...(listed ?? [])].sort(), [...OWN_LABELS].sort());
   });
 
