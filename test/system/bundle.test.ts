@@ -27,13 +27,14 @@ describe('the bundle', () => {
     assert.match(r.stderr, /^open-notify-exporter 9\.9\.9: internal error, a bug \(exit 70\); please report it with this:\nError: a bug\n {4}at /);
   });
 
-  it('the dependencies outside the bundle load only where used: a one-shot run loads none; rules --selector re2js, serve --web.config.file yaml and bcrypt', async (t) => {
+  it('the dependencies outside the bundle load only where used: a one-shot run loads none; rules yaml (its writer) and with --selector re2js, serve --web.config.file yaml and bcrypt', async (t) => {
     const loaded = async (args: string[]) => {
       const r = await runCli(args, { env: { NODE_DEBUG: 'module' }, killAfterMs: 20_000 });
       return [...new Set([...r.stderr.matchAll(/looking for "([a-z][\w-]*)"/g)].map((m) => m[1]))].sort();
     };
     assert.deepEqual(await loaded(['--api-url', 'http://127.0.0.1:9', '--retries', '0', '-o', '-']), []);
-    assert.deepEqual(await loaded(['rules', '--selector', 'job=~"node|lab"']), ['re2js']);
+    assert.deepEqual(await loaded(['rules']), ['yaml']);
+    assert.deepEqual(await loaded(['rules', '--selector', 'job=~"node|lab"']), ['re2js', 'yaml']);
     const dir = tempDir(t);
     writeFileSync(join(dir, 'web.yml'), "basic_auth_users:\n  u: '$2y$04$abcdefghijklmnopqrstuu5Zq3w3VqQ1W7V1k1M8N1zH0xO9iQ8y'\n");
     // A config serve refuses (the hash is not one) still had to be parsed: it stops at once, exit 2.
