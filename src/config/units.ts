@@ -2,14 +2,16 @@
 // label pairs. Each throws an Error whose message says what is accepted;
 // the caller adds the option's name.
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
-const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+import { parseDuration as duration } from '../lib/duration';
 
-/** `500ms`, `5s`, `1.5s`, `1m`, `1h` → milliseconds (> 0, ≤ 24 h). */
+/** `500ms`, `5s`, `1.5s`, `1m`, `1m30s` → milliseconds (> 0, ≤ 24 h). */
 export function parseDuration(text: string): number {
-  const m = DURATION.exec(text.trim());
-  if (!m) throw new Error('expected a duration such as 500ms, 5s or 1m');
-  const ms = Math.round(Number(m[1]) * DURATION_MS[m[2]]);
+  let ms: number;
+  try {
+    ms = duration(text.trim());
+  } catch {
+    throw new Error('expected a duration such as 500ms, 5s or 1m');
+  }
   if (ms <= 0) throw new Error('duration must be greater than zero');
   if (ms > 86_400_000) throw new Error('duration must be at most 24h');
   return ms;

@@ -1,9 +1,5 @@
 // Short forms for log lines and error messages.
 
-export function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
 export function formatBytes(n: number): string {
   if (n % (1024 * 1024) === 0) return `${n / (1024 * 1024)}MiB`;
   if (n % 1024 === 0) return `${n / 1024}KiB`;

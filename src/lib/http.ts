@@ -2,7 +2,8 @@
 // a one-shot more at first use than the whole run (npm run bench, startup).
 import type { IncomingMessage, ClientRequest } from 'node:http';
 import type { Readable } from 'node:stream';
-import { formatBytes, formatMs } from './format';
+import { formatDuration } from './duration';
+import { formatBytes } from './format';
 import { AttemptError, STOPPED } from './retry';
 import { tlsPhrase } from './tlsErrors';
 
@@ -96,7 +97,7 @@ export async function httpRequest(url: string, opts: RequestOptions): Promise<Ge
   let req: ClientRequest | undefined;
   let stop: (err: AttemptError) => void = () => undefined;
   const stopped = new Promise<never>((_, reject) => (stop = reject));
-  const timer = setTimeout(() => stop(new AttemptError(`no complete response within ${formatMs(opts.timeoutMs)}`, true)), opts.timeoutMs);
+  const timer = setTimeout(() => stop(new AttemptError(`no complete response within ${formatDuration(opts.timeoutMs)}`, true)), opts.timeoutMs);
   const onAbort = () => stop(new AttemptError(STOPPED, false));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {

@@ -1,6 +1,7 @@
 // Prometheus alerting rules for this exporter, built from the metric contract
 // so that a renamed metric cannot leave a silent, never-firing alert behind.
 import { METRICS } from '../contract/metrics';
+import { formatDuration } from '../lib/duration';
 import { templateLiteral, textfileMatcher } from './promql';
 
 export interface RulesConfig {
@@ -50,14 +51,6 @@ export interface AlertRule {
   runbookUrl: string;
 }
 
-/** Milliseconds → a Prometheus duration (`90s`, `5m`, `1h`). */
-export function promDuration(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}
-
 /**
  * GitHub's anchor for a heading: lower case, punctuation but `-` and `_`
  * dropped, spaces as `-` (the runbook's headings are the alert names).
@@ -95,10 +88,10 @@ export function alertRules(cfg: RulesConfig): AlertRule[] {
     {
       alert: 'OpenNotifyEndpointDown',
       expr: `${m(METRICS.up.name)} == 0${running}`,
-      for: promDuration(cfg.downForMs),
+      for: formatDuration(cfg.downForMs),
       severity: 'warning',
       summary: 'Open Notify endpoint {{ $labels.endpoint }} is failing on {{ $labels.instance }}',
-      description: `Every run for ${promDuration(cfg.downForMs)} failed to get valid data from the {{ $labels.endpoint }} endpoint (open_notify_up is {{ $value }}): a network error, timeout, HTTP error or invalid data. The exporter's log line per run says why.`,
+      description: `Every run for ${formatDuration(cfg.downForMs)} failed to get valid data from the {{ $labels.endpoint }} endpoint (open_notify_up is {{ $value }}): a network error, timeout, HTTP error or invalid data. The exporter's log line per run says why.`,
     },
     {
       alert: 'OpenNotifyDataStale',
@@ -106,7 +99,7 @@ export function alertRules(cfg: RulesConfig): AlertRule[] {
       expr: `time() - ${m(METRICS.lastSuccess.name)} > ${s(cfg.staleAfterMs)} unless on(job, instance, endpoint) ${m(METRICS.up.name)} == 0${running}`,
       for: '0m',
       severity: 'warning',
-      summary: `No valid data from Open Notify endpoint {{ $labels.endpoint }} on {{ $labels.instance }} for over ${promDuration(cfg.staleAfterMs)}`,
+      summary: `No valid data from Open Notify endpoint {{ $labels.endpoint }} on {{ $labels.instance }} for over ${formatDuration(cfg.staleAfterMs)}`,
       description: 'The last successful fetch of {{ $labels.endpoint }} on {{ $labels.instance }} was {{ $value | humanizeDuration }} ago.',
     },
     {
@@ -122,7 +115,7 @@ export function alertRules(cfg: RulesConfig): AlertRule[] {
       expr: `time() - ${m('node_textfile_mtime_seconds', file)} > ${s(cfg.fileStaleAfterMs)}`,
       for: '0m',
       severity: 'warning',
-      summary: `${fileName} on {{ $labels.instance }} has not been rewritten for over ${promDuration(cfg.fileStaleAfterMs)}`,
+      summary: `${fileName} on {{ $labels.instance }} has not been rewritten for over ${formatDuration(cfg.fileStaleAfterMs)}`,
       description: 'The exporter has stopped running (cron entry or systemd timer disabled, or every run failing to write: see exit code 3 in its log). The file was last written {{ $value | humanizeDuration }} ago.',
     },
     {
@@ -166,10 +159,10 @@ function crossCheckRules(c: NonNullable<RulesConfig['crossCheck']>, m: (name: st
     {
       alert: 'OpenNotifyPeopleCountWrong',
       expr: `${m(METRICS.peopleInSpace.name)} != ${m(METRICS.peopleReference.name)}`,
-      for: promDuration(c.peopleWrongForMs),
+      for: formatDuration(c.peopleWrongForMs),
       // Known wrong for hours by the time it fires, and hand-edited upstream: a ticket, not a page.
       severity: 'info',
-      summary: `astros.json, as {{ $labels.instance }} sees it, has said a different number of people in space than the crew source for ${promDuration(c.peopleWrongForMs)}`,
+      summary: `astros.json, as {{ $labels.instance }} sees it, has said a different number of people in space than the crew source for ${formatDuration(c.peopleWrongForMs)}`,
       description: `astros.json says {{ $value }} people in space and the independent crew source disagrees. astros.json is edited by hand and has been wrong for months at a time; after a launch or a landing either list may lag for a few hours.`,
     },
   ];

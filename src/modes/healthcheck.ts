@@ -1,6 +1,7 @@
 // `healthcheck`: asks a running `serve` for /healthz, for a container's
 // HEALTHCHECK (the image has no curl). Exit 0 healthy, 1 otherwise.
-import { formatMs, hostPort, oneLine, userAgent } from '../lib/format';
+import { formatDuration } from '../lib/duration';
+import { hostPort, oneLine, userAgent } from '../lib/format';
 import { httpGet } from '../lib/http';
 import { printable } from '../lib/log';
 import type { HealthcheckConfig, Listen } from '../config/config';
@@ -31,7 +32,7 @@ export async function runHealthcheck(cfg: HealthcheckConfig, version: string, sa
     say(`open-notify-exporter: error: healthcheck: ${url}: HTTP ${r.status}${body ? `: ${body}` : ''}\n`);
   } catch (err) {
     const hint = tls && !cfg.clientCert && /reset|closed|certificate/.test((err as Error).message) ? "; if serve requires a client certificate its own may not do (extended key usage serverAuth only, or not in client_allowed_sans): give --tls.cert-file and --tls.key-file" : '';
-    say(`open-notify-exporter: error: healthcheck: ${url}: ${(err as Error).message} (within ${formatMs(cfg.timeoutMs)})${hint}\n`);
+    say(`open-notify-exporter: error: healthcheck: ${url}: ${(err as Error).message} (within ${formatDuration(cfg.timeoutMs)})${hint}\n`);
   }
   return 1;
 }

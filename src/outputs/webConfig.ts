@@ -3,6 +3,7 @@
 // key and mapped onto Node's TLS options. Loaded only when the flag is
 // given: the YAML parser and bcrypt are not part of the bundle.
 import { dirname, resolve } from 'node:path';
+import { parseDuration } from '../lib/duration';
 import { isObject as isObj } from '../lib/format';
 import { bool, fail, readConfigFile, readFile, section, str } from './webConfigRead';
 import { tlsServer, type TlsServer } from './webConfigTls';
@@ -34,14 +35,14 @@ export interface WebConfig {
   warnings: string[];
 }
 
-/** Go's time.ParseDuration units that Prometheus' model.Duration takes: 1s, 500ms, 1m30s. */
+/** A duration in the web config: 0, 1s, 500ms, 1m30s. */
 function duration(path: string, key: string, v: unknown): number {
   const text = str(path, key, v) ?? '';
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
-  if (text === '0') return 0;
-  const parts = [...text.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)];
-  if (text === '' || parts.map((p) => p[0]).join('') !== text) fail(path, key, `"${text}" is not a duration (0, 1s, 500ms, 1m30s)`);
-  return parts.reduce((ms, p) => ms + Number(p[1]) * units[p[2]], 0);
+  try {
+    return parseDuration(text);
+  } catch {
+    return fail(path, key, `"${text}" is not a duration (0, 1s, 500ms, 1m30s)`);
+  }
 }
 
 /** What one header value may hold: Node sends no CR, LF or character outside Latin-1 (nor does any browser read them). */

@@ -6,7 +6,8 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { METRICS } from '../../src/contract/metrics';
-import { alertRules, githubAnchor, promDuration, RULE_DEFAULTS } from '../../src/mixin/rules';
+import { formatDuration } from '../../src/lib/duration';
+import { alertRules, githubAnchor, RULE_DEFAULTS } from '../../src/mixin/rules';
 import { parseDuration } from '../../src/config/units';
 import { requireBinary, ROOT, runCli, tempDir } from '../support/helpers';
 
@@ -23,8 +24,8 @@ function promtool(bin: string, args: string[]): { code: number | null; out: stri
 }
 
 describe('rules', () => {
-  it('promDuration writes Prometheus durations', () => {
-    assert.deepEqual([300_000, 90_000, 3_600_000, 1500].map(promDuration), ['5m', '90s', '1h', '1500ms']);
+  it('formatDuration writes Prometheus durations', () => {
+    assert.deepEqual([300_000, 90_000, 3_600_000, 1500, 0].map(formatDuration), ['5m', '90s', '1h', '1500ms', '0s']);
   });
 
   it('every alert reads contract metrics or node_exporter textfile metrics', () => {
