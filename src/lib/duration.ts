@@ -22,3 +22,8 @@ export function formatDuration(ms: number): string {
   if (ms % 1000 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
 }
+
+/** Seconds since `sinceMs` (performance.now()) as the run's log line gives them: `0.041s`. */
+export function elapsedSeconds(sinceMs: number): string {
+  return `${((performance.now() - sinceMs) / 1000).toFixed(3)}s`;
+}

@@ -1,6 +1,5 @@
 // One way to try again: bounded attempts with jittered exponential backoff,
 // used by every API fetch and by the push.
-import { monotonicMs } from './clock';
 
 /** Why an attempt failed, and whether another attempt may help (network errors, timeouts, 5xx, 429). */
 export class AttemptError extends Error {
@@ -58,18 +57,18 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
  */
 export async function withRetries<T>(attempt: () => Promise<T>, o: RetryOptions): Promise<Attempted<T>> {
   const sleep = o.sleep ?? ((ms: number) => abortableSleep(ms, o.signal));
-  const start = monotonicMs();
+  const start = performance.now();
   const attemptSeconds: number[] = [];
-  const timing = (): Timing => ({ attempts: attemptSeconds.length, attemptSeconds, durationSeconds: (monotonicMs() - start) / 1000 });
+  const timing = (): Timing => ({ attempts: attemptSeconds.length, attemptSeconds, durationSeconds: (performance.now() - start) / 1000 });
   for (let n = 1; ; n++) {
-    const t0 = monotonicMs();
+    const t0 = performance.now();
     try {
       const value = await attempt();
-      attemptSeconds.push((monotonicMs() - t0) / 1000);
+      attemptSeconds.push((performance.now() - t0) / 1000);
       o.onAttempt?.(n);
       return { ok: true, value, ...timing() };
     } catch (err) {
-      attemptSeconds.push((monotonicMs() - t0) / 1000);
+      attemptSeconds.push((performance.now() - t0) / 1000);
       const e = err instanceof Error ? err : new Error(String(err));
       o.onAttempt?.(n, e);
       if (o.signal?.aborted) return { ok: false, reason: STOPPED, ...timing() };

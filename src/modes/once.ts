@@ -5,7 +5,6 @@ import { resolve } from 'node:path';
 import type { RunConfig } from '../config/config';
 import { ExitCode } from '../config/config';
 import { maxPreviousBytes } from '../contract/previous';
-import { monotonicMs } from '../lib/clock';
 import { stdoutFailure } from '../lib/fs';
 import { resolveOutput, sweepLeftovers, WriteError, writeTextfile, type Output } from '../outputs/textfile';
 import { enabledSources } from '../sources/table';
@@ -28,7 +27,7 @@ function noticeOtherWriter(memory: Memory, target: string, log: RunDeps['log']):
 }
 
 export async function runOnce(cfg: RunConfig, deps: RunDeps, memory: Memory = {}): Promise<number> {
-  const started = monotonicMs();
+  const started = performance.now();
   let output: Output | undefined;
   if (cfg.output !== STDOUT) {
     // Before any fetch or read: a device, FIFO or socket at the output path is refused untouched.

@@ -5,7 +5,7 @@ import { ExitCode } from '../config/config';
 import { readPrevious } from '../contract/previous';
 import { buildRegistry } from '../contract/registry';
 import { advance, emptyState, restore, type RunState } from '../contract/state';
-import { elapsedSeconds } from '../lib/clock';
+import { elapsedSeconds } from '../lib/duration';
 import { redactUrl, userAgent } from '../lib/format';
 import type { Fields, Logger } from '../lib/log';
 import { collect, endpointRuns, fillAll, type Collection } from '../sources/collect';

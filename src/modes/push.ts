@@ -2,7 +2,6 @@
 import type { PushConfig } from '../config/config';
 import { ExitCode } from '../config/config';
 import { emptyState } from '../contract/state';
-import { monotonicMs } from '../lib/clock';
 import { redactUrl, userAgent } from '../lib/format';
 import { AttemptError, withRetries } from '../lib/retry';
 import { pushText } from '../outputs/pushgateway';
@@ -10,7 +9,7 @@ import { enabledSources } from '../sources/table';
 import { finish, produce, summarize, type RunDeps } from './pipeline';
 
 export async function runPush(cfg: PushConfig, deps: RunDeps): Promise<number> {
-  const started = monotonicMs();
+  const started = performance.now();
   // Nothing carries between pushes: the counters describe this one run.
   const { collection, text } = await produce(cfg, deps, emptyState(enabledSources(cfg.fetch).map((s) => s.name)));
   const summary = summarize(collection);

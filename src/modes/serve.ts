@@ -4,7 +4,6 @@ import type { Registry } from 'prom-client';
 import type { ServeConfig } from '../config/config';
 import { ExitCode } from '../config/config';
 import { renderOwnSeries } from '../contract/registry';
-import { monotonicMs } from '../lib/clock';
 import { gzipSync } from 'node:zlib';
 import { ListenError, startMetricsServer, type MetricsServer } from '../outputs/metricsServer';
 import { renderPage } from '../outputs/page';
@@ -70,7 +69,7 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps): Promise<number>
   // and info (or error) only for the first and when an endpoint starts failing or recovers.
   let failedBefore: string | undefined;
   const refresh = async (signal: AbortSignal): Promise<void> => {
-    const started = monotonicMs();
+    const started = performance.now();
     const prev = await loadState(memory, log, endpoints);
     const p = await produce(cfg, { ...deps, signal }, prev);
     const summary = summarize(p.collection);
