@@ -6,10 +6,38 @@ import { ExitCode } from '../config/config';
 import { renderOwnSeries } from '../contract/registry';
 import { gzipSync } from 'node:zlib';
 import { ListenError, startMetricsServer, type MetricsServer } from '../outputs/metricsServer';
-import { renderPage } from '../outputs/page';
+import { renderPage, type PageView } from '../outputs/page';
+import { astros, astrosOf } from '../sources/astros';
+import { earlierOf, type Collection } from '../sources/collect';
+import { issNow, issNowOf } from '../sources/issNow';
+import type { AnySource } from '../sources/source';
 import { enabledSources } from '../sources/table';
+import { wheretheissOf } from '../sources/wheretheiss';
+import type { RunState } from '../contract/state';
 import { runLoop } from './loop';
 import { finish, loadState, produce, summarize, type Memory, type RunDeps } from './pipeline';
+
+/** The landing page's view of a refresh: each source's valid data, or why it gave none; every endpoint's health. */
+export function pageView(c: Collection, state: RunState): PageView {
+  const earlier = earlierOf(c.results);
+  const reason = (source: AnySource) => {
+    const o = c.results.find((r) => r.source === source)?.outcome;
+    return o && !o.ok ? o.reason : undefined;
+  };
+  return {
+    iss: issNowOf(earlier),
+    issReason: reason(issNow),
+    reference: wheretheissOf(earlier),
+    astros: astrosOf(earlier),
+    astrosReason: reason(astros),
+    endpoints: c.results.map(({ source, outcome }) => ({
+      name: source.name,
+      up: outcome.ok,
+      detail: outcome.ok ? `${outcome.durationSeconds.toFixed(3)} s` : outcome.reason,
+      lastSuccess: state.lastSuccess[source.name],
+    })),
+  };
+}
 
 export async function runServe(cfg: ServeConfig, deps: RunDeps): Promise<number> {
   const log = deps.log;
@@ -78,7 +106,7 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps): Promise<number>
       return;
     }
     memory.state = p.state;
-    const page = renderPage({ collection: p.collection, state: p.state, now: deps.now() / 1000, refreshSeconds, telemetryPath: cfg.telemetryPath, version: deps.version });
+    const page = renderPage({ view: pageView(p.collection, p.state), now: deps.now() / 1000, refreshSeconds, telemetryPath: cfg.telemetryPath, version: deps.version });
     const pageGzip = gzipSync(page);
     await server.publish({
       text: p.text,

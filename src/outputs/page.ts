@@ -3,19 +3,28 @@
 // per refresh (never per request) as plain HTML with an inline SVG: no
 // JavaScript and no request besides the page itself, so it works offline
 // and under a Content-Security-Policy of default-src 'none'.
-import type { RunState } from '../contract/state';
-import { astros, astrosOf, type Astros } from '../sources/astros';
-import { earlierOf, type Collection } from '../sources/collect';
-import { issNow, issNowOf, type IssNow } from '../sources/issNow';
-import type { AnySource } from '../sources/source';
-import { wheretheissOf, type IssPosition } from '../sources/wheretheiss';
 import { LAND_FILE, MAP_HEIGHT, MAP_WIDTH, project } from './worldMap';
 
 export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+/**
+ * What the page shows of one refresh: a view serve builds from the run
+ * (modes/serve.ts), so the page names no source. A missing value comes with
+ * the reason its endpoint gave nothing.
+ */
+export interface PageView {
+  iss?: { latitude: number; longitude: number; timestamp: number };
+  issReason?: string;
+  /** wheretheiss.at's position, with --cross-check. */
+  reference?: { latitude: number; longitude: number; altitudeKm: number; sunlit?: boolean; errorMeters?: number };
+  astros?: { number: number; people: readonly { name: string; craft: string }[] };
+  astrosReason?: string;
+  /** Every endpoint of the table, in its order. */
+  endpoints: readonly { name: string; up: boolean; detail: string; lastSuccess?: number }[];
+}
+
 export interface PageInput {
-  collection: Collection;
-  state: RunState;
+  view: PageView;
   /** Unix seconds of the refresh. */
   now: number;
   /** How often the page reloads itself: the refresh interval. */
@@ -69,7 +78,7 @@ function marker(id: string, p: { latitude: number; longitude: number }, label: s
   return `<g id="${id}" class="${id}" data-latitude="${p.latitude}" data-longitude="${p.longitude}"><title>${esc(label)}</title><circle class="halo" cx="${x}" cy="${y}" r="6"/><circle class="dot" cx="${x}" cy="${y}" r="2.2"/></g>`;
 }
 
-function map(iss: IssNow | undefined, reference: IssPosition | undefined): string {
+function map({ iss, reference }: PageView): string {
   const grid: string[] = [];
   for (let lon = -150; lon <= 150; lon += 30) grid.push(`M${lon + 180} 0V${MAP_HEIGHT}`);
   for (let lat = -60; lat <= 60; lat += 30) grid.push(`M0 ${90 - lat}H${MAP_WIDTH}`);
@@ -81,7 +90,8 @@ function map(iss: IssNow | undefined, reference: IssPosition | undefined): strin
   return `<svg viewBox="0 0 ${MAP_WIDTH} ${MAP_HEIGHT}" role="img" aria-label="${esc(label)}"><rect class="sea" width="${MAP_WIDTH}" height="${MAP_HEIGHT}"/><path class="grid" d="${grid.join('')}"/><path class="equator" d="M0 90H${MAP_WIDTH}"/><path class="land" d="${landPath()}"/>${markers}</svg>`;
 }
 
-function position(p: PageInput, iss: IssNow | undefined, reason: string | undefined, reference: IssPosition | undefined): string {
+function position(p: PageInput): string {
+  const { iss, issReason: reason, reference } = p.view;
   if (!iss) return `<p class="missing">No ISS position: iss-now.json gave no valid data in the last refresh${reason ? ` (${esc(reason)})` : ''}. No marker is drawn rather than a wrong one.</p>`;
   const lines = [
     `<p class="where"><strong>${deg(iss.latitude, 'N', 'S')}, ${deg(iss.longitude, 'E', 'W')}</strong> at ${iso(iss.timestamp)}, the API's own timestamp: <span class="age">${age(p.now - iss.timestamp)} old</span> at the last refresh.</p>`,
@@ -95,7 +105,7 @@ function position(p: PageInput, iss: IssNow | undefined, reason: string | undefi
   return lines.join('');
 }
 
-function people(astros: Astros | undefined, reason: string | undefined): string {
+function people({ astros, astrosReason: reason }: PageView): string {
   if (!astros) return `<h2>People in space</h2><p class="missing">astros.json gave no valid data in the last refresh${reason ? ` (${esc(reason)})` : ''}.</p>`;
   // Counted for every person, listed for the first MAX_NAMES_PER_CRAFT: one pass, linear in the people.
   const byCraft = new Map<string, { count: number; names: string[] }>();
@@ -117,11 +127,9 @@ function people(astros: Astros | undefined, reason: string | undefined): string 
 }
 
 function health(p: PageInput): string {
-  const rows = p.collection.results.map(({ source, outcome }) => {
-    const last = p.state.lastSuccess[source.name];
-    const status = outcome.ok ? '<td class="ok">up</td>' : '<td class="down">down</td>';
-    const detail = outcome.ok ? `${outcome.durationSeconds.toFixed(3)} s` : esc(outcome.reason);
-    return `<tr><th scope="row">${esc(source.name)}</th>${status}<td>${last === undefined ? 'never' : `${age(p.now - last)} ago`}</td><td>${detail}</td></tr>`;
+  const rows = p.view.endpoints.map((e) => {
+    const status = e.up ? '<td class="ok">up</td>' : '<td class="down">down</td>';
+    return `<tr><th scope="row">${esc(e.name)}</th>${status}<td>${e.lastSuccess === undefined ? 'never' : `${age(p.now - e.lastSuccess)} ago`}</td><td>${esc(e.detail)}</td></tr>`;
   });
   return `<h2>Endpoints</h2><table><thead><tr><th>endpoint</th><th>state</th><th>last success</th><th>this refresh</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -140,22 +148,15 @@ ul{margin:0;padding-left:1.1rem}table{border-collapse:collapse}th,td{text-align:
 .ok{color:#7ee787}.down{color:#ffa198}footer{margin-top:2rem;color:#8b949e;font-size:.85rem}`;
 
 export function renderPage(p: PageInput): string {
-  const earlier = earlierOf(p.collection.results);
-  const reasonOf = (source: AnySource) => {
-    const o = p.collection.results.find((r) => r.source === source)?.outcome;
-    return o && !o.ok ? o.reason : undefined;
-  };
-  const iss = issNowOf(earlier);
-  const reference = wheretheissOf(earlier);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="refresh" content="${p.refreshSeconds}"><link rel="icon" href="data:,">
 <title>Where is the ISS? · open-notify-exporter</title><style>${STYLE}</style></head>
 <body><main>
 <header><h1>Where is the ISS?</h1><nav><a href="${esc(p.telemetryPath)}">${esc(p.telemetryPath)}</a> · <a href="/healthz">/healthz</a></nav></header>
-<figure>${map(iss, reference)}</figure>
-${position(p, iss, reasonOf(issNow), reference)}
-${people(astrosOf(earlier), reasonOf(astros))}
+<figure>${map(p.view)}</figure>
+${position(p)}
+${people(p.view)}
 ${health(p)}
 <footer>Refreshed at ${iso(Math.floor(p.now))}, every ${p.refreshSeconds} s; this page reloads itself. Data from the Open Notify API. open-notify-exporter ${esc(p.version)}.</footer>
 </main></body></html>

@@ -2,6 +2,7 @@
 // render time for N people, run under the flags the units give serve.
 //   node --max-semi-space-size=1 --jitless dist/test/bench/scaling.js <people> <crafts>
 import { emptyState } from '../../src/contract/state';
+import { pageView } from '../../src/modes/serve';
 import { renderPage } from '../../src/outputs/page';
 import { astros } from '../../src/sources/astros';
 import { issNow } from '../../src/sources/issNow';
@@ -16,8 +17,7 @@ if (require.main === module) {
   const ok = <T>(data: T) => ({ ok: true as const, data, durationSeconds: 0.1, attemptSeconds: [0.1] });
   const now = Math.floor(Date.now() / 1000);
   const input = {
-    collection: { results: [{ source: astros, outcome: ok({ number: n, people: list }) }, { source: issNow, outcome: ok({ latitude: 1, longitude: 2, timestamp: now }) }] },
-    state: emptyState(['astros', 'iss_now']),
+    view: pageView({ results: [{ source: astros, outcome: ok({ number: n, people: list }) }, { source: issNow, outcome: ok({ latitude: 1, longitude: 2, timestamp: now }) }] }, emptyState(['astros', 'iss_now'])),
     now,
     refreshSeconds: 15,
     telemetryPath: '/metrics',

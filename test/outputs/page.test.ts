@@ -3,6 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { emptyState } from '../../src/contract/state';
+import { pageView } from '../../src/modes/serve';
 import { esc, MAX_NAMES_PER_CRAFT, renderPage, type PageInput } from '../../src/outputs/page';
 import { project } from '../../src/outputs/worldMap';
 import type { Outcome } from '../../src/sources/collect';
@@ -14,8 +15,10 @@ const NOW = 1_763_900_000;
 
 function input(outcomes: Record<string, Outcome<unknown>>): PageInput {
   return {
-    collection: { results: SOURCES.filter((s) => outcomes[s.name]).map((source) => ({ source, outcome: outcomes[source.name] })) },
-    state: { ...emptyState(['astros', 'iss_now']), lastSuccess: { astros: NOW - 60, iss_now: NOW } },
+    view: pageView(
+      { results: SOURCES.filter((s) => outcomes[s.name]).map((source) => ({ source, outcome: outcomes[source.name] })) },
+      { ...emptyState(['astros', 'iss_now']), lastSuccess: { astros: NOW - 60, iss_now: NOW } },
+    ),
     now: NOW,
     refreshSeconds: 15,
     telemetryPath: '/metrics',
