@@ -4,13 +4,6 @@
 // the data. Equirectangular: x = longitude + 180,
 // y = 90 - latitude, so the page can place the ISS without a projection.
 
-/** The parts of a TopoJSON topology that world-atlas's land file uses. */
-interface Topology {
-  transform: { scale: [number, number]; translate: [number, number] };
-  arcs: [number, number][][];
-  objects: { land: { geometries: { type: string; arcs: number[][][] | number[][] }[] } };
-}
-
 /** The built path's file, beside the bundle in dist/. */
 export const LAND_FILE = 'land-110m.svgpath';
 
@@ -19,29 +12,6 @@ export const MAP_HEIGHT = 180;
 
 export function project(latitude: number, longitude: number): { x: number; y: number } {
   return { x: longitude + 180, y: 90 - latitude };
-}
-
-/** Arc i as absolute [lon, lat] points: TopoJSON stores quantized deltas. */
-function decodeArc(t: Topology, i: number): [number, number][] {
-  const [sx, sy] = t.transform.scale;
-  const [tx, ty] = t.transform.translate;
-  let x = 0;
-  let y = 0;
-  return t.arcs[i].map(([dx, dy]) => {
-    x += dx;
-    y += dy;
-    return [x * sx + tx, y * sy + ty];
-  });
-}
-
-/** A ring from arc indexes; ~i is arc i reversed; consecutive arcs share an end point. */
-function ring(t: Topology, indexes: number[]): [number, number][] {
-  const points: [number, number][] = [];
-  for (const i of indexes) {
-    const arc = i >= 0 ? decodeArc(t, i) : decodeArc(t, ~i).reverse();
-    points.push(...(points.length > 0 ? arc.slice(1) : arc));
-  }
-  return points;
 }
 
 const fmt = (n: number) => String(Math.round(n * 10) / 10);
@@ -76,36 +46,34 @@ function unwrapped(points: [number, number][]): [number, number][][] {
 
 /**
  * The land as one SVG path, at a tenth of a degree: at the page's size a
- * pixel is more than that, and the path stays ~55 KB. Points that round to
- * the one before are dropped.
+ * pixel is more than that, and the path is 68 KiB (69,445 bytes). Points that round to
+ * the one before are dropped. `rings` as GeoJSON gives them: [lon, lat].
  */
-export function landPath(t: Topology): string {
+export function landPath(rings: readonly [number, number][][]): string {
   const out: string[] = [];
-  for (const g of t.objects.land.geometries) {
-    const polygons = (g.type === 'Polygon' ? [g.arcs] : g.arcs) as number[][][];
-    for (const polygon of polygons) {
-      for (const r of polygon) {
-        for (const points of unwrapped(ring(t, r))) {
-          let last = '';
-          const parts: string[] = [];
-          for (const [lon, lat] of points) {
-            const { x, y } = project(lat, lon);
-            const p = `${fmt(x)} ${fmt(y)}`;
-            if (p !== last) parts.push(p);
-            last = p;
-          }
-          if (parts.length >= 3) out.push(`M${parts.join('L')}Z`);
-        }
+  for (const ring of rings) {
+    for (const points of unwrapped(ring)) {
+      let last = '';
+      const parts: string[] = [];
+      for (const [lon, lat] of points) {
+        const { x, y } = project(lat, lon);
+        const p = `${fmt(x)} ${fmt(y)}`;
+        if (p !== last) parts.push(p);
+        last = p;
       }
+      if (parts.length >= 3) out.push(`M${parts.join('L')}Z`);
     }
   }
   return out.join('');
 }
 
-/** Build step (npm run build): writes the path into dist/. */
+/** Build step (npm run build): world-atlas's TopoJSON decoded by topojson-client, the path written into dist/. */
 export function buildLandPath(distDir: string): void {
   const { writeFileSync } = require('node:fs') as typeof import('node:fs');
   const path = require('node:path') as typeof import('node:path');
-  const topology = require('world-atlas/land-110m.json') as Topology;
-  writeFileSync(path.join(distDir, LAND_FILE), landPath(topology));
+  const { feature } = require('topojson-client') as typeof import('topojson-client');
+  const topology = require('world-atlas/land-110m.json') as import('topojson-specification').Topology;
+  const land = feature(topology, topology.objects.land) as unknown as GeoJSON.FeatureCollection<GeoJSON.Polygon | GeoJSON.MultiPolygon>;
+  const polygons = land.features.flatMap((f) => (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates));
+  writeFileSync(path.join(distDir, LAND_FILE), landPath(polygons.flat() as [number, number][][]));
 }
