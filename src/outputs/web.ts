@@ -11,8 +11,9 @@ import { hostPort } from '../lib/format';
 import type { Logger } from '../lib/log';
 import { tlsPhrase } from '../lib/tlsErrors';
 import { parseInSlices } from './parserFeed';
+import { clientGroup, ends, victim, type Conn } from './webConns';
 import { createAuthenticator } from './webAuth';
-import { refusal, type WebConfig } from './webConfig';
+import { rateLimiter, refusal, type WebConfig } from './webConfig';
 import type { LiveWebConfig } from './webReload';
 
 /** Why serve closed a connection itself. */
@@ -48,50 +49,6 @@ const LISTEN_ERRORS: Record<string, string> = {
 export class ListenError extends Error {}
 
 export const formatListen = (l: Listen): string => hostPort(l.host, l.port);
-
-/** The client a connection counts against at the cap: its address, or its /64 for IPv6 (one host has a whole /64). */
-export function clientGroup(address: string | undefined): string {
-  const a = address ?? '';
-  if (!a.includes(':') || a.startsWith('::ffff:')) return a.replace(/^::ffff:/, '');
-  const [head, tail = ''] = a.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const groups = a.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '').toLowerCase()).join(':')}::/64`;
-}
-
-/**
- * A TCP connection's two ends: the TLS socket a request arrives on has the
- * same as the TCP socket under it, and no two open connections share them.
- */
-const ends = (s: Socket): string => `${s.localAddress}|${s.remoteAddress}|${s.remotePort}`;
-
-interface Conn {
-  socket: Socket;
-  client: string;
-  opened: number;
-  /** Requests not yet answered, and of them those past authentication. */
-  queued: number;
-  active: number;
-  /** Passed basic authentication once. */
-  trusted: boolean;
-  closed: AbortController;
-}
-
-/** exporter-toolkit's rate_limit (Go's rate.Limiter): a bucket of `burst` tokens, one back every `intervalMs`. */
-function rateLimiter(): (limit: WebConfig['rateLimit']) => boolean {
-  let tokens = Number.POSITIVE_INFINITY;
-  let at = performance.now();
-  return (limit) => {
-    if (!limit) return true;
-    const now = performance.now();
-    tokens = Math.min(limit.burst, tokens + (now - at) / limit.intervalMs);
-    at = now;
-    if (tokens < 1) return false;
-    tokens -= 1;
-    return true;
-  };
-}
 
 export interface WebOptions {
   listen: Listen;
@@ -188,18 +145,6 @@ export async function listenAndServe(o: WebOptions, handler: (req: IncomingMessa
     ? (require('node:https') as typeof import('node:https')).createServer({ ...options, ...tls.context, ...tls.server, handshakeTimeout: HEAD_DEADLINE_MS }, listener)
     : (require('node:http') as typeof import('node:http')).createServer(options, listener);
 
-  /**
-   * The connection to close so a new one fits: never one being answered;
-   * of the rest, one of the client holding the most, then one not
-   * authenticated, then the oldest. A flood from a few addresses evicts
-   * itself, not the scraper's connection that just opened.
-   */
-  const victim = (): Conn | undefined => {
-    const per = new Map<string, number>();
-    for (const c of conns.values()) per.set(c.client, (per.get(c.client) ?? 0) + 1);
-    const held = (c: Conn) => per.get(c.client) ?? 0;
-    return [...conns.values()].filter((c) => c.active === 0).sort((a, b) => held(b) - held(a) || Number(a.trusted) - Number(b.trusted) || a.opened - b.opened)[0];
-  };
   // The one place serve reaches under Node's server: without it, a connection closed for unread answers still has its
   // whole 64 KiB chunk of pipelined requests parsed (npm run bench, flood: peak RSS 275 MiB and a scrape waiting 8.3 s
   // against 58 MiB and 0.4 s with it). The parser is on the TCP socket for HTTP, on the TLS socket for HTTPS.
@@ -214,7 +159,7 @@ export async function listenAndServe(o: WebOptions, handler: (req: IncomingMessa
     const conn: Conn = { socket, client: clientGroup(socket.remoteAddress), opened: performance.now(), queued: 0, active: 0, trusted: false, closed: new AbortController() };
     if (closing) return void socket.destroy();
     if (conns.size >= o.maxConnections) {
-      const out = victim();
+      const out = victim(conns.values());
       if (!out) {
         count(counts.dropped, 'max_connections', conn, `closed a connection: more than --max-connections ${o.maxConnections} open, all of them being answered`);
         return void socket.destroy();

@@ -125,3 +125,18 @@ export async function clientOptions(file: string, own?: { cert: string; key: str
   const needsCert = tls.clientAuth === 'RequireAnyClientCert' || tls.clientAuth === 'RequireAndVerifyClientCert';
   return { rejectUnauthorized: false, ...(needsCert ? { cert: tls.certPem, key: tls.keyPem } : {}) };
 }
+
+/** exporter-toolkit's rate_limit (Go's rate.Limiter): a bucket of `burst` tokens, one back every `intervalMs`. */
+export function rateLimiter(): (limit: WebConfig['rateLimit']) => boolean {
+  let tokens = Number.POSITIVE_INFINITY;
+  let at = performance.now();
+  return (limit) => {
+    if (!limit) return true;
+    const now = performance.now();
+    tokens = Math.min(limit.burst, tokens + (now - at) / limit.intervalMs);
+    at = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+}

@@ -5,7 +5,8 @@ import * as net from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../../src/lib/log';
-import { clientGroup, HEAD_DEADLINE_MS, listenAndServe, RESPONSE_DEADLINE_MS, type WebServer } from '../../src/outputs/web';
+import { HEAD_DEADLINE_MS, listenAndServe, RESPONSE_DEADLINE_MS, type WebServer } from '../../src/outputs/web';
+import { clientGroup } from '../../src/outputs/webConns';
 import type { LiveWebConfig } from '../../src/outputs/webReload';
 import { getText } from '../support/peers';
 
