@@ -4,8 +4,9 @@
 // file: the data source is a template variable (type "datasource"), never
 // __inputs/${DS_PROMETHEUS}, which file provisioning cannot fill in
 // (grafana/grafana#10786).
-import type { Dashboard, Panel as GrafanaPanel, VariableModel } from '@grafana/schema';
+import type { Dashboard, VariableModel } from '@grafana/schema';
 import { METRICS, type MetricSpec } from '../contract/metrics';
+import { DS, marker, stat, ts, type Panel, type PanelSpec, type Target } from './panels';
 import { textfileMatcher } from './promql';
 
 export interface DashboardConfig {
@@ -29,38 +30,6 @@ export const DASHBOARD_DEFAULTS = {
 /** Grafana 12's dashboard JSON schema (classic model; Grafana 13 still imports it). */
 export const SCHEMA_VERSION = 41;
 
-const DS = { type: 'prometheus', uid: '${datasource}' };
-
-// A type, not an interface: Grafana's targets are Record<string, unknown>, which only a type alias satisfies.
-export type Target = {
-  refId: string;
-  expr: string;
-  legendFormat?: string;
-  instant?: boolean;
-  range?: boolean;
-  format?: 'time_series' | 'table';
-}
-
-/**
- * A panel as this module writes it: Grafana's own published type
- * (@grafana/schema, a devDependency: types only, nothing at run time), with
- * the fields we always set made required and our Prometheus targets.
- */
-type PanelSpec = Omit<GrafanaPanel, 'id' | 'datasource' | 'targets'> & {
-  title: string;
-  gridPos: { x: number; y: number; w: number; h: number };
-  targets?: Target[];
-  /** Row panels only. */
-  collapsed?: boolean;
-  panels?: [];
-};
-
-export type Panel = Omit<PanelSpec, 'targets'> & {
-  id: number;
-  datasource?: typeof DS;
-  targets?: (Target & { datasource: typeof DS })[];
-};
-
 /**
  * `{job=~"$job",instance=~"$instance",<selector>}` plus any matchers of the
  * query's own: a job and an instance matcher in every query, as
@@ -76,6 +45,8 @@ function m(cfg: DashboardConfig, spec: MetricSpec, suffix = '', ...own: string[]
   return `${spec.name}${suffix}${matchers(cfg, ...own)}`;
 }
 
+export type { Panel, Target } from './panels';
+
 export function dashboard(cfg: DashboardConfig): Dashboard & { panels: Panel[] } {
   let id = 0;
   const panels: Panel[] = [];
@@ -85,17 +56,9 @@ export function dashboard(cfg: DashboardConfig): Dashboard & { panels: Panel[] }
     panels.push({ ...p, id, ...(targets ? { datasource: DS, targets: targets.map((t) => ({ datasource: DS, ...t })) } : {}) });
   };
   const row = (title: string, y: number) => add({ type: 'row', title, collapsed: false, gridPos: at(0, y, 24, 1), panels: [] });
-  const ts = (unit: string, extra: Record<string, unknown> = {}) => ({
-    fieldConfig: { defaults: { unit, ...extra }, overrides: [] },
-    options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'none' } },
-  });
   /** Plain series of contract metrics, one target each, with their legends. */
   const plain = (...series: [MetricSpec, string][]): Target[] =>
     series.map(([spec, legendFormat], i) => ({ refId: String.fromCharCode(65 + i), expr: m(cfg, spec), legendFormat }));
-  const stat = (unit: string, extra: Record<string, unknown> = {}) => ({
-    fieldConfig: { defaults: { unit, ...extra }, overrides: [] },
-    options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'none', textMode: 'auto', justifyMode: 'auto', orientation: 'auto' },
-  });
 
   // The map: latitude and longitude are two series; Geomap wants both
   // fields in one frame (grafana/grafana#37327), so they are joined on time.
@@ -103,13 +66,6 @@ export function dashboard(cfg: DashboardConfig): Dashboard & { panels: Panel[] }
     { refId: 'A', expr: m(cfg, METRICS.issLatitude), legendFormat: 'latitude', range: true },
     { refId: 'B', expr: m(cfg, METRICS.issLongitude), legendFormat: 'longitude', range: true },
   ];
-  const marker = (name: string, lat: string, lon: string, color: string, size: number) => ({
-    type: 'markers',
-    name,
-    config: { showLegend: true, style: { color: { fixed: color }, opacity: 0.8, size: { fixed: size }, symbol: { fixed: 'img/icons/marker/circle.svg', mode: 'fixed' } } },
-    location: { mode: 'coords', latitude: lat, longitude: lon },
-    tooltip: true,
-  });
   const layers = [marker('ISS (Open Notify): position and recent track', 'latitude', 'longitude', 'orange', 5)];
   if (cfg.crossCheck) {
     position.push(
@@ -277,5 +233,3 @@ export function dashboard(cfg: DashboardConfig): Dashboard & { panels: Panel[] }
     panels,
   };
 }
-
-/** Every PromQL expression of the dashboard, with the panel it belongs to. */
