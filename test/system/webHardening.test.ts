@@ -384,10 +384,10 @@ describe('serve --web.config.file: hostile files', () => {
     assert.doesNotMatch(plain.stderr, /not a regular file|web config/);
   });
 
-  it("rate_limit as Go reads it: interval 0 is no limit (accepted, as Go's duration parser takes 0), burst 0 refuses every request", async (t) => {
+  it("rate_limit as Go reads it: interval 0 is no limit whatever the burst (accepted, as Go's duration parser takes 0), burst 0 refuses every request", async (t) => {
     const dir = tempDir(t);
     const statuses: Record<string, number[]> = {};
-    for (const [name, yaml] of [['interval 0', 'rate_limit:\n  interval: 0\n  burst: 1\n'], ['burst 0', 'rate_limit:\n  interval: 1s\n  burst: 0\n']]) {
+    for (const [name, yaml] of [['interval 0', 'rate_limit:\n  interval: 0\n  burst: 0\n'], ['burst 0', 'rate_limit:\n  interval: 1s\n  burst: 0\n']]) {
       writeFileSync(join(dir, 'web.yml'), yaml);
       const port = await freePort();
       const cli = startCli(['serve', '--api-url', api.url, '--web.listen-address', `127.0.0.1:${port}`, '--refresh', '1h', '--web.config.file', join(dir, 'web.yml')], { killAfterMs: 60_000 });
