@@ -27,6 +27,13 @@ after(() => {
   if (built) rmSync(built, { recursive: true, force: true });
 });
 
+/** The ```sh block of README that starts with `first`, as lines. */
+function readmeBlock(first: string): string[] {
+  const block = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.startsWith(first));
+  assert.ok(block, `README has a sh block starting with ${first}`);
+  return block.trimEnd().split('\n');
+}
+
 /** .ci/release into a directory of this file's, once. */
 function archives(t: TestContext): string | undefined {
   if (!requireBinary(t, 'qemu-aarch64-static', 'qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libatomic1-arm64-cross')) return undefined;
@@ -200,20 +207,19 @@ describe('release archives', () => {
     checkOneShot(t, join(data, 'open_notify.prom'));
   });
 
-  it('systemd, no Node.js on the host: the executable in /usr/local/bin; the timer fires its one-shot, serve answers with basic auth, each in its sandbox', async (t) => {
+  it("systemd, no Node.js on the host: README's archive steps as written; the timer fires its one-shot, serve answers with basic auth, each in its sandbox", async (t) => {
     if (!requireRoot(t, 'podman runs rootful containers here')) return;
     if (!requireBinary(t, 'podman', 'podman runc') || !requireBinary(t, 'mmdebstrap', 'mmdebstrap')) return;
     out ??= archives(t);
     if (!out) return;
-    const exe = unpack(t, out, 'amd64');
     const image = 'localhost/one-systemd:trixie-no-node';
     ensureDebianImage(image, 'trixie', ['systemd', 'systemd-sysv', 'dbus', 'procps', 'libatomic1'], report);
     const name = `one-release-systemd-${process.pid}`;
     containers.push(name);
-    const run = podmanRun(['run', '-d', '--systemd=always', '--network', 'host', '-v', `${join(exe, '..')}:/release:ro`, '--name', name, image, '/sbin/init']);
+    const run = podmanRun(['run', '-d', '--systemd=always', '--network', 'host', '-v', `${out}:/downloads:ro`, '--name', name, image, '/sbin/init']);
     assert.equal(run.code, 0, run.err);
     const sh = (script: string) => {
-      const r = podman(['exec', name, 'bash', '-euo', 'pipefail', '-c', script], 120_000);
+      const r = podman(['exec', '-w', '/root', name, 'bash', '-euo', 'pipefail', '-c', script], 120_000);
       assert.equal(r.code, 0, `${script}\n${r.out}${r.err}`);
       return r.out;
     };
@@ -221,14 +227,24 @@ describe('release archives', () => {
     assert.equal(sh('command -v node nodejs || echo none'), 'none\n');
     const port = await freePort();
     const bcrypt = require('@node-rs/bcrypt') as { hashSync(p: string, cost: number): string };
-    // README's steps for the archive: the executable to /usr/local/bin, the units to /etc/systemd/system.
-    sh(`install -m 0755 /release/open-notify-exporter /usr/local/bin/ && cp /release/systemd/* /etc/systemd/system/ && systemctl daemon-reload
-mkdir -p /var/lib/prometheus/node-exporter /etc/open-notify-exporter
+    sh(`mkdir -p /var/lib/prometheus/node-exporter /etc/open-notify-exporter
 printf 'basic_auth_users:\\n  prom: "%s"\\n' '${bcrypt.hashSync('s3cret', 10)}' > /etc/open-notify-exporter/web.yml && chmod 600 /etc/open-notify-exporter/web.yml
 printf 'OPEN_NOTIFY_API_URL=${fake().url}\\nOPEN_NOTIFY_WEB_LISTEN_ADDRESS=127.0.0.1:${port}\\nOPEN_NOTIFY_WEB_CONFIG_FILE=/etc/open-notify-exporter/web.yml\\n' > /etc/default/open-notify-exporter
-mkdir -p /etc/systemd/system/open-notify-exporter-serve.service.d && printf '[Service]\\nSocketBindAllow=tcp:${port}\\n' > /etc/systemd/system/open-notify-exporter-serve.service.d/port.conf && systemctl daemon-reload`);
-    // The timer, as README enables it: its first tick is the next minute plus up to 20 s.
-    sh('systemctl enable --now open-notify-exporter.timer');
+mkdir -p /etc/systemd/system/open-notify-exporter-serve.service.d && printf '[Service]\\nSocketBindAllow=tcp:${port}\\n' > /etc/systemd/system/open-notify-exporter-serve.service.d/port.conf`);
+    // README's archive block as written, the download taken from this run's archives; it names this version.
+    const steps = readmeBlock('v=');
+    assert.equal(steps[0].split(' ')[0], `v=${VERSION}`, "README's v= line names package.json's version");
+    const download = steps.findIndex((l) => l.startsWith('curl -fLO $u/'));
+    assert.ok(download > 0, 'README downloads with curl');
+    steps[download] = 'cp /downloads/open-notify-exporter-$v.linux-$a.tar.gz /downloads/sha256sums.txt .';
+    assert.match(sh(steps.join('\n')), new RegExp(`open-notify-exporter-${VERSION.replace(/\./g, '\\.')}\\.linux-amd64\\.tar\\.gz: OK\\nopen-notify-exporter, version ${VERSION.replace(/\./g, '\\.')} \\(node v26\\.`));
+    assert.equal(sh('command -v open-notify-exporter'), '/usr/local/bin/open-notify-exporter\n');
+    // README's systemd block, `d` being the archive's systemd/ as README says; it enables the timer.
+    const units = readmeBlock('d="$(npm root -g)');
+    units[0] = `d=/root/open-notify-exporter-${VERSION}.linux-amd64/systemd`;
+    assert.ok(units.includes('systemctl enable --now open-notify-exporter.timer'));
+    sh(`${units.join('\n')}\ncp "$d"/open-notify-exporter-serve.service /etc/systemd/system/ && systemctl daemon-reload`);
+    // Its first tick is the next minute plus up to 20 s.
     await waitFor('the timer to write the file', () => (spawnSync('podman', ['exec', name, 'test', '-s', '/var/lib/prometheus/node-exporter/open_notify.prom']).status === 0 ? true : undefined), 100_000);
     await waitFor('the one-shot to finish', () => (sh('systemctl show -P ActiveState open-notify-exporter.service').trim() === 'inactive' ? true : undefined), 20_000);
     assert.equal(sh('systemctl show -P Result open-notify-exporter.service').trim(), 'success');
