@@ -207,7 +207,7 @@ describe('release archives', () => {
     checkOneShot(t, join(data, 'open_notify.prom'));
   });
 
-  it("systemd, no Node.js on the host: README's archive steps as written; the timer fires its one-shot, serve answers with basic auth, each in its sandbox", async (t) => {
+  it("systemd, no Node.js on the host: README's archive steps as written; the timer fires its one-shot, the scheduler runs and stops, serve answers with basic auth, each in its sandbox", async (t) => {
     if (!requireRoot(t, 'podman runs rootful containers here')) return;
     if (!requireBinary(t, 'podman', 'podman runc') || !requireBinary(t, 'mmdebstrap', 'mmdebstrap')) return;
     out ??= archives(t);
@@ -250,6 +250,14 @@ mkdir -p /etc/systemd/system/open-notify-exporter-serve.service.d && printf '[Se
     assert.equal(sh('systemctl show -P Result open-notify-exporter.service').trim(), 'success');
     assert.match(sh('cat /var/lib/prometheus/node-exporter/open_notify.prom'), /^open_notify_up\{endpoint="astros"\} 1$/m);
     sh('systemctl disable --now open-notify-exporter.timer');
+    // The scheduler instead, under its NODE_OPTIONS (--jitless --expose-gc reach the executable's Node.js too).
+    const runs = () => Number(/^open_notify_runs_total (\d+)$/m.exec(sh('cat /var/lib/prometheus/node-exporter/open_notify.prom'))?.[1]);
+    const before = runs();
+    sh('systemctl start open-notify-exporter-scheduler.service');
+    await waitFor('the scheduler to run on start', () => (runs() > before ? true : undefined), 30_000);
+    assert.match(sh('tr "\\0" " " < /proc/$(systemctl show -P MainPID open-notify-exporter-scheduler.service)/environ'), /NODE_OPTIONS=--max-semi-space-size=1 --jitless --expose-gc /);
+    sh('systemctl stop open-notify-exporter-scheduler.service');
+    assert.deepEqual([sh('systemctl show -P Result open-notify-exporter-scheduler.service').trim(), sh('systemctl show -P ExecMainStatus open-notify-exporter-scheduler.service').trim()], ['success', '0']);
     sh('systemctl start open-notify-exporter-serve.service');
     const status = async (auth?: string) =>
       (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {} }).catch(() => undefined))?.status;
