@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { ServeConfig } from '../config/config';
 import { ExitCode } from '../config/config';
 import { renderOwnSeries } from '../contract/registry';
+import type { RunState } from '../contract/state';
 import { gzipSync } from 'node:zlib';
 import { ListenError, startMetricsServer, type MetricsServer } from '../outputs/metricsServer';
 import { renderPage, type PageView } from '../outputs/page';
@@ -13,7 +14,6 @@ import { issNow, issNowOf } from '../sources/issNow';
 import type { AnySource } from '../sources/source';
 import { enabledSources } from '../sources/table';
 import { wheretheissOf } from '../sources/wheretheiss';
-import type { RunState } from '../contract/state';
 import { runLoop } from './loop';
 import { finish, loadState, produce, summarize, type Memory, type RunDeps } from './pipeline';
 

@@ -23,6 +23,12 @@ function promtool(bin: string, args: string[]): { code: number | null; out: stri
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
+/** `promtool check rules` on a rules file, then `promtool test rules` with the unit tests beside it. */
+function checkAndTest(bin: string, dir: string, yaml: string, unitTests: string): { check: ReturnType<typeof promtool>; unit: ReturnType<typeof promtool> } {
+  const files = rulesDir(dir, yaml, unitTests);
+  return { check: promtool(bin, ['check', 'rules', files.rules]), unit: promtool(bin, ['test', 'rules', files.tests]) };
+}
+
 describe('rules', () => {
   it('formatDuration writes Prometheus durations', () => {
     assert.deepEqual([300_000, 90_000, 3_600_000, 1500, 0].map(formatDuration), ['5m', '90s', '1h', '1500ms', '0s']);
@@ -53,11 +59,9 @@ describe('rules', () => {
     const dir = tempDir(t);
     const r = await runCli(['rules']);
     assert.equal(r.code, 0, r.stderr);
-    const files = rulesDir(dir, r.stdout, 'alerts.test.yml');
-    const check = promtool(bin, ['check', 'rules', files.rules]);
+    const { check, unit } = checkAndTest(bin, dir, r.stdout, 'alerts.test.yml');
     assert.equal(check.code, 0, check.out);
     assert.match(check.out, /SUCCESS: 6 rules found/);
-    const unit = promtool(bin, ['test', 'rules', files.tests]);
     assert.equal(unit.code, 0, unit.out);
     assert.match(unit.out, /SUCCESS/);
   });
@@ -87,11 +91,9 @@ describe('rules', () => {
     assert.doesNotMatch(plain.stdout, /IssPositionWrong|PeopleCountWrong/);
     const r = await runCli(['rules', '--cross-check']);
     assert.equal(r.code, 0, r.stderr);
-    const files = rulesDir(dir, r.stdout, 'cross-check.test.yml');
-    const check = promtool(bin, ['check', 'rules', files.rules]);
+    const { check, unit } = checkAndTest(bin, dir, r.stdout, 'cross-check.test.yml');
     assert.equal(check.code, 0, check.out);
     assert.match(check.out, /SUCCESS: 8 rules found/);
-    const unit = promtool(bin, ['test', 'rules', files.tests]);
     assert.equal(unit.code, 0, unit.out);
     // The same from the environment, and thresholds from flags that the unit tests notice.
     const env = await runCli(['rules', '--max-position-error', '10km', '--people-wrong-for', '1h'], { env: { OPEN_NOTIFY_CROSS_CHECK: '1' } });

@@ -15,9 +15,9 @@ function logger(lines: string[]) {
 }
 
 /** A server whose handler answers at once, or waits for `release` when the path is /hold. */
-async function start(t: TestContext, maxConnections: number, lines: string[] = []): Promise<{ web: WebServer; port: number; release: () => void }> {
+async function start(t: TestContext, maxConnections: number, lines: string[] = [], config?: LiveWebConfig): Promise<{ web: WebServer; port: number; release: () => void }> {
   let releases: (() => void)[] = [];
-  const web = await listenAndServe({ listen: { host: '127.0.0.1', port: 0 }, maxConnections, log: logger(lines) }, async (req, res) => {
+  const web = await listenAndServe({ listen: { host: '127.0.0.1', port: 0 }, maxConnections, log: logger(lines), config }, async (req, res) => {
     if (req.url === '/hold') await new Promise<void>((r) => releases.push(r));
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
   });
@@ -92,12 +92,7 @@ describe('web: the connection cap', () => {
       onReload: () => undefined,
       close: () => undefined,
     };
-    const web = await listenAndServe({ listen: { host: '127.0.0.1', port: 0 }, maxConnections: 3, log: logger([]), config }, (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      return Promise.resolve();
-    });
-    t.after(() => web.close());
-    const port = Number(web.address.split(':').pop());
+    const { port } = await start(t, 3, [], config);
     const scraper = await connect(port, '127.0.0.1');
     const answered = new Promise((resolve) => scraper.socket.once('data', resolve));
     scraper.socket.write('GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic eDp5\r\n\r\n');
