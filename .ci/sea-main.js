@@ -19,4 +19,6 @@ const script = new Script(`(function (require, module, exports, __filename, __di
   cachedData: inSea ? Buffer.from(sea.getAsset('main.cache')) : undefined,
 });
 if (!inSea) process.on('exit', () => require('node:fs').writeFileSync(process.env.SEA_TRAIN_CACHE, script.createCachedData()));
+// NODE_DEBUG=open-notify-exporter says whether V8 took the cache (test/slow/release.test.ts asks).
+else require('node:util').debuglog('open-notify-exporter')(`code cache ${script.cachedDataRejected ? 'rejected' : 'accepted'}`);
 script.runInThisContext()(require, module, module.exports, __filename, __dirname);

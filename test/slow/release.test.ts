@@ -77,6 +77,19 @@ function httpsStatus(port: number, pki: Pki, opts: { auth?: string; cert?: [stri
   });
 }
 
+/** GET `path` over TLS with basic auth; the body. */
+function httpsGet(port: number, pki: Pki, path: string, auth: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const headers = { authorization: `Basic ${Buffer.from(auth).toString('base64')}` };
+    request({ host: '127.0.0.1', port, path, ca: readFileSync(pki.ca), servername: 'localhost', headers, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve(body));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
 let out: string | undefined;
 
 describe('release archives', () => {
@@ -120,6 +133,8 @@ describe('release archives', () => {
     assert.equal(version.code, 0, version.err);
     assert.match(version.out, new RegExp(`^open-notify-exporter, version ${VERSION.replace(/\./g, '\\.')} \\(node v26\\.\\d+\\.\\d+\\)\\n$`));
     assert.match((await one(['--help'])).out, /^Usage: open-notify-exporter \[options\] \[command\]/);
+    // The code cache .ci/release took is the one V8 uses (without it every start compiles: docs/performance.md).
+    assert.match((await podmanAsync(['run', '--rm', '-e', 'NODE_DEBUG=open-notify-exporter', ...volumes, image, '/opt/one/open-notify-exporter', '--version'])).err, /code cache accepted/);
 
     const once = await one(['--api-url', fake().url, '-o', '/out/open_notify.prom']);
     assert.equal(once.code, 0, once.err);
@@ -172,6 +187,8 @@ describe('release archives', () => {
     await waitFor('serve to answer', async () => ((await httpsStatus(port, pki)) === 401 ? true : undefined), 30_000);
     assert.equal(await httpsStatus(port, pki, { auth: 'prom:s3cret' }), 200);
     assert.equal(await httpsStatus(port, pki, { auth: 'prom:wrong' }), 401);
+    // The landing page's coastline, carried as an asset.
+    assert.match((await httpsGet(port, pki, '/', 'prom:s3cret')).slice(0, 200_000), /<path class="land" d="M[\d. ]+L/);
     assert.equal(await httpsStatus(port, pki, { auth: 'prom:s3cret', cert: [pki.clientCert, pki.clientKey] }), 200);
     assert.equal(await httpsStatus(port, pki, { auth: 'prom:s3cret', cert: [pki.rogueCert, pki.rogueKey] }), undefined, 'a certificate from another CA: no answer');
     const health = await one(['healthcheck', '--web.listen-address', `127.0.0.1:${port}`, '--web.config.file', '/pki/web.yml']);
