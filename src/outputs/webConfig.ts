@@ -106,9 +106,9 @@ export async function loadWebConfig(file: string, files: string[] = []): Promise
     if (intervalMs > 0) rateLimit = { intervalMs, burst };
   }
   const warnings: string[] = [];
-  const tls = await tlsServer(path, base, top.tls_server_config, files, warnings);
-  // Accepted and checked as exporter-toolkit does; serve speaks HTTP/1.1 whatever it says.
-  bool(path, 'http_server_config.http2', http.http2, true);
+  // Checked as exporter-toolkit does; serve speaks HTTP/1.1 whatever it says.
+  const http2 = bool(path, 'http_server_config.http2', http.http2, true);
+  const tls = await tlsServer(path, base, top.tls_server_config, http2, files, warnings);
   return { path, tls, headers, users, ...(rateLimit ? { rateLimit } : {}), warnings };
 }
 

@@ -84,7 +84,7 @@ function certificates(path: string, key: string, text: string): void {
   }
 }
 
-export async function tlsServer(path: string, base: string, raw: unknown, files: string[], warnings: string[]): Promise<TlsServer | undefined> {
+export async function tlsServer(path: string, base: string, raw: unknown, http2: boolean, files: string[], warnings: string[]): Promise<TlsServer | undefined> {
   if (raw === undefined || raw === null) return undefined;
   const t = section(path, 'tls_server_config', raw, [
     'cert', 'key', 'client_ca', 'cert_file', 'key_file', 'client_auth_type', 'client_ca_file', 'client_allowed_sans',
@@ -95,13 +95,12 @@ export async function tlsServer(path: string, base: string, raw: unknown, files:
   if (cert === undefined) fail(path, 'tls_server_config.cert_file', 'missing one of cert or cert_file');
   if (key === undefined) fail(path, 'tls_server_config.key_file', 'missing one of key or key_file');
   certificates(path, t.cert_file !== undefined ? 'tls_server_config.cert_file' : 'tls_server_config.cert', cert);
-  const ca = await pem(path, base, t, 'client_ca', 'client_ca_file', files);
-  if (ca !== undefined) certificates(path, t.client_ca_file !== undefined ? 'tls_server_config.client_ca_file' : 'tls_server_config.client_ca', ca);
-
   const authText = str(path, 'tls_server_config.client_auth_type', t.client_auth_type) ?? 'NoClientCert';
   if (!CLIENT_AUTH.includes(authText as ClientAuth)) fail(path, 'tls_server_config.client_auth_type', `"${authText}" is not one of ${CLIENT_AUTH.join(', ')}`);
   const clientAuth = authText as ClientAuth;
-  if (ca !== undefined && clientAuth === 'NoClientCert') fail(path, 'tls_server_config.client_ca_file', 'a client CA without a client_auth_type that asks for client certificates');
+  if ((t.client_ca || t.client_ca_file) && clientAuth === 'NoClientCert') fail(path, 'tls_server_config.client_ca_file', 'a client CA without a client_auth_type that asks for client certificates');
+  const ca = await pem(path, base, t, 'client_ca', 'client_ca_file', files);
+  if (ca !== undefined) certificates(path, t.client_ca_file !== undefined ? 'tls_server_config.client_ca_file' : 'tls_server_config.client_ca', ca);
   const allowedSans = list(path, 'tls_server_config.client_allowed_sans', t.client_allowed_sans);
   if (allowedSans.length > 0 && clientAuth !== 'RequireAnyClientCert' && clientAuth !== 'RequireAndVerifyClientCert') {
     fail(path, 'tls_server_config.client_allowed_sans', 'needs client_auth_type RequireAnyClientCert or RequireAndVerifyClientCert (the others let a client in without a certificate to match)');
@@ -121,6 +120,9 @@ export async function tlsServer(path: string, base: string, raw: unknown, files:
   if (ignored.length > 0) warnings.push(`web config ${path}: tls_server_config.cipher_suites: ${ignored.join(', ')} ignored: TLS 1.3 suites cannot be chosen (as in Go)`);
   for (const name of named) if (!TLS13_CIPHERS.has(name) && !Object.hasOwn(CIPHERS, name)) fail(path, 'tls_server_config.cipher_suites', `${name} is not one of Go's secure suites: ${Object.keys(CIPHERS).join(', ')}`);
   const chosen = named.filter((name) => !TLS13_CIPHERS.has(name));
+  // Go's HTTP/2 server will not start without one of these: serve speaks HTTP/1.1, but a file must mean the same to every exporter.
+  const h2 = ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'];
+  if (http2 && min < 'TLS13' && chosen.length > 0 && !chosen.some((n) => h2.includes(n))) fail(path, 'tls_server_config.cipher_suites', `HTTP/2 needs ${h2.join(' or ')} (or http_server_config.http2: false)`);
   const suites = Object.entries(CIPHERS).filter(([name]) => chosen.length === 0 || chosen.includes(name)).map(([, openssl]) => openssl);
   // OpenSSL's security level 1 refuses TLS 1.0 and 1.1 outright: level 0 where the config asks for them.
   const cipherList = suites.join(':') + (min < 'TLS12' ? ':@SECLEVEL=0' : '');
