@@ -13,99 +13,36 @@ export interface Matcher {
   value: string;
 }
 
-const LABEL_NAME = /[a-zA-Z_][a-zA-Z0-9_]*/y;
-const OP = /=~|!~|!=|=/y;
-const SPACE = /[ \t\r\n]*/y;
-
-function at(re: RegExp, text: string, i: number): string | undefined {
-  re.lastIndex = i;
-  return re.exec(text)?.[0];
-}
-
 /**
- * One quoted string as PromQL's lexer reads it: "…" and '…' with Go's
- * escapes (\a \b \f \n \r \t \v \\, the opening quote, \ooo, \xhh, \uhhhh,
- * \Uhhhhhhhh; no raw newline), or `…` with none. Byte escapes are kept to
- * ASCII: above \x7f they would not be UTF-8. Returns the value and where it ends.
+ * One matcher: a label name; =, !=, =~ or !~; a value in "…" or '…' whose
+ * only escapes are \\ and its own quote, or in `…` with none; no control
+ * character in either. That much of
+ * PromQL's string grammar means the same to every Prometheus; other escapes,
+ * a raw control character or a newline are refused rather than interpreted.
  */
-function readString(text: string, start: number): { value: string; end: number } {
-  const quote = text[start];
-  if (quote === '`') {
-    const close = text.indexOf('`', start + 1);
-    if (close < 0) throw new Error('unterminated raw string (`…`)');
-    return { value: text.slice(start + 1, close), end: close + 1 };
-  }
-  if (quote !== '"' && quote !== "'") throw new Error(`expected a quoted value at "${text.slice(start, start + 10)}"`);
-  let value = '';
-  for (let i = start + 1; i < text.length; ) {
-    const c = text[i];
-    if (c === quote) return { value, end: i + 1 };
-    if (c === '\n') throw new Error('a newline inside a quoted value (write \\n)');
-    if (c !== '\\') {
-      value += c;
-      i += 1;
-      continue;
-    }
-    const e = text[i + 1];
-    const simple: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
-    if (e === undefined) break;
-    if (e === quote) {
-      value += quote;
-      i += 2;
-    } else if (Object.hasOwn(simple, e)) {
-      value += simple[e];
-      i += 2;
-    } else {
-      const form = /[0-7]/.test(e) ? { digits: 3, base: 8, skip: 1 } : { x: { digits: 2, base: 16, skip: 2 }, u: { digits: 4, base: 16, skip: 2 }, U: { digits: 8, base: 16, skip: 2 } }[e];
-      if (!form) throw new Error(`unknown escape sequence \\${e} in a quoted value`);
-      const from = i + form.skip;
-      const digits = text.slice(from, from + form.digits);
-      const valid = form.base === 8 ? /^[0-7]+$/ : /^[0-9a-fA-F]+$/;
-      if (digits.length !== form.digits || !valid.test(digits)) throw new Error(`escape sequence \\${text.slice(i + 1, from + form.digits)} needs ${form.digits} ${form.base === 8 ? 'octal' : 'hex'} digits`);
-      const code = parseInt(digits, form.base);
-      const byte = e === 'x' || form.base === 8;
-      if (byte && code > 0x7f) throw new Error(`escape sequence \\${text.slice(i + 1, from + form.digits)} is a byte above \\x7f, not UTF-8 text (write \\u${code.toString(16).padStart(4, '0')})`);
-      if (code > 0x10ffff || (code >= 0xd800 && code < 0xe000)) throw new Error(`escape sequence \\${text.slice(i + 1, from + form.digits)} is not a Unicode code point`);
-      value += String.fromCodePoint(code);
-      i = from + form.digits;
-    }
-  }
-  throw new Error(`unterminated quoted value (${quote}…)`);
-}
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const MATCHER = /\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\\x00-\x1f\x7f]|\\["\\])*)"|'((?:[^'\\\x00-\x1f\x7f]|\\['\\])*)'|`([^`\x00-\x1f\x7f]*)`)\s*(?:,|$)/y;
 
 /**
- * `job="node"`, `job='node',env=~"prod|lab"`: PromQL label matchers as they
- * go between braces (the braces optional), as Prometheus 2's parser takes
- * them: a label name; =, !=, =~ or !~; a quoted value; a comma between (a
- * trailing one allowed). A regex must be valid RE2. `__name__` is refused:
- * every query names its metric. Throws an Error with the reason.
+ * `job="node"`, `job='node',env=~"prod|lab"`: label matchers as they go
+ * between braces (the braces optional), separated by commas (a trailing one
+ * allowed). A regex must be valid RE2. `__name__` is refused: every query
+ * names its metric. Throws an Error with the reason.
  */
 export function parseSelector(input: string): Matcher[] {
   let text = input.trim();
   if (text.startsWith('{') && text.endsWith('}')) text = text.slice(1, -1);
   const out: Matcher[] = [];
-  let i = at(SPACE, text, 0)!.length;
-  while (i < text.length) {
-    const name = at(LABEL_NAME, text, i);
-    if (!name) throw new Error(`expected a label name at "${text.slice(i, i + 10)}"`);
+  for (let i = 0; text.slice(i).trim() !== ''; i = MATCHER.lastIndex) {
+    MATCHER.lastIndex = i;
+    const m = MATCHER.exec(text);
+    if (!m) throw new Error(`expected name="value" (=, !=, =~ or !~; in the value no escape but \\\\ and the quote, no control character) at "${text.slice(i).trim().slice(0, 20)}"`);
+    const [, name, op, double, single, raw] = m as unknown as [string, string, MatchOp, string?, string?, string?];
     if (name === '__name__') throw new Error('a __name__ matcher would replace the metric every query names');
-    i += name.length;
-    i += at(SPACE, text, i)!.length;
-    const op = at(OP, text, i) as MatchOp | undefined;
-    if (!op) throw new Error(`expected =, !=, =~ or !~ after ${name}`);
-    i += op.length;
-    i += at(SPACE, text, i)!.length;
-    const { value, end } = readString(text, i);
-    if (op === '=~' || op === '!~') {
-      const why = re2Error(value);
-      if (why) throw new Error(`${name}${op}: not a valid RE2 regular expression: ${why}`);
-    }
+    const value = raw ?? (double ?? single ?? '').replace(/\\(.)/g, '$1');
+    const why = op === '=~' || op === '!~' ? re2Error(value) : undefined;
+    if (why) throw new Error(`${name}${op}: not a valid RE2 regular expression: ${why}`);
     out.push({ name, op, value });
-    i = end + at(SPACE, text, end)!.length;
-    if (i >= text.length) break;
-    if (text[i] !== ',') throw new Error(`expected , between matchers at "${text.slice(i, i + 10)}"`);
-    i += 1;
-    i += at(SPACE, text, i)!.length;
   }
   return out;
 }
