@@ -64,14 +64,14 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Names the exposition format gives a meaning: a constant `le` doubles the histogram's own and node_exporter drops the file. */
 const EXPOSITION_LABELS = ['le', 'quantile'];
 
+/** A constant label's value, as long as a name from the API may be: every series carries it, and the file must stay readable back. */
+export const MAX_LABEL_VALUE_CHARS = 256;
+
 /**
  * `name=value` for a constant label. A `reserved` name is refused with its
  * reason: prom-client lets a series' own label win over a default label, so
  * reusing one of ours would silently drop the operator's value on some series.
  */
-/** A constant label's value, as long as a name from the API may be: every series carries it, and the file must stay readable back. */
-export const MAX_LABEL_VALUE_CHARS = 256;
-
 export function parseLabel(text: string, reserved: Readonly<Record<string, string>>, allowEmpty = false): [string, string] {
   const eq = text.indexOf('=');
   if (eq <= 0) throw new Error('expected name=value');

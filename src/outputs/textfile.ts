@@ -84,11 +84,6 @@ function statIfAny(path: string, follow: boolean): Stats | undefined {
 }
 
 /**
- * The path we rename onto. A symlinked output is followed and its target
- * replaced, so a link into another directory keeps working and the link
- * itself is left alone; a dangling link's target is created.
- */
-/**
  * The kernel's fs.protected_symlinks rule for a link at `path`: in a sticky,
  * world-writable directory (/tmp) a link is followed only if it is owned by
  * the directory's owner or by us. Otherwise root, following a link another
@@ -101,6 +96,11 @@ function refuseUnsafeLink(path: string, link: Stats): void {
   throw new WriteError(`cannot write ${path}: a symbolic link owned by uid ${link.uid} in a sticky world-writable directory; not followed, as the kernel would not follow it (fs.protected_symlinks)`, 'EACCES');
 }
 
+/**
+ * The path we rename onto. A symlinked output is followed and its target
+ * replaced, so a link into another directory keeps working and the link
+ * itself is left alone; a dangling link's target is created.
+ */
 function followLinks(path: string): string {
   let current = resolve(path);
   const planted = statIfAny(current, false);
