@@ -7,7 +7,7 @@ import type { RulesConfig } from '../mixin/rules';
 import { RULE_DEFAULTS } from '../mixin/rules';
 import type { LogConfig } from '../lib/log';
 import * as o from './options';
-import { parseCount, parseCron, parseDistance, parseDuration, parseTimezone } from './units';
+import { parseCount, parseCron, parseDistance, parseDuration, parseHttpUrl, parseJobName, parseRefresh, parseTelemetryPath, parseTimezone, parseUid } from './values';
 
 export type Parsed =
   | { kind: 'exit'; code: number }
@@ -24,15 +24,6 @@ export const COMMANDS = ['schedule', 'serve', 'push', 'rules', 'dashboard', 'hea
 
 /** Label names of prom-client's process metrics (heap spaces, handle types, GC kinds, the Node.js version). */
 const PROCESS_METRIC_LABELS = ['space', 'type', 'kind', 'version', 'major', 'minor', 'patch'];
-
-/** Paths serve answers itself; --web.telemetry-path may not take one. */
-const OWN_PATHS = ['/', '/healthz', '/-/healthy', '/-/ready'];
-
-function parseTelemetryPath(text: string): string {
-  if (!/^\/[^\s?#]*$/.test(text)) throw new Error('expected a path starting with /, without spaces, ? or #');
-  if (OWN_PATHS.includes(text)) throw new Error(`${text} is one of serve's own paths (${OWN_PATHS.join(' ')})`);
-  return text;
-}
 
 const GROUPING_RESERVED: Record<string, string> = { ...o.OWN_RESERVED, job: 'is set by --job' };
 
@@ -70,7 +61,7 @@ next run is logged at start.
     .addOption(o.listenOption('address to listen on'))
     .addOption(new Option('--web.telemetry-path <path>', 'path under which to expose metrics').env('OPEN_NOTIFY_WEB_TELEMETRY_PATH').default('/metrics').argParser(o.arg(parseTelemetryPath)))
     .addOption(
-      o.parsedOption('--refresh <duration|cron>', 'how often to fetch: a duration (15s) or a node-cron expression', '15s', o.parseRefresh).env('OPEN_NOTIFY_REFRESH'),
+      o.parsedOption('--refresh <duration|cron>', 'how often to fetch: a duration (15s) or a node-cron expression', '15s', parseRefresh).env('OPEN_NOTIFY_REFRESH'),
     )
     .addOption(new Option('--process-metrics', "also serve the process's own metrics (CPU, memory, event loop)"))
     .addOption(o.webConfigOption("TLS, client certificates and basic auth in exporter-toolkit's format (as node_exporter's --web.config.file)"))
@@ -115,14 +106,9 @@ use, not local).
 
   o.addCollectOptions(program.command('push'))
     .description('one run, pushed to a Pushgateway (replacing the group) instead of written to a file')
-    .addOption(new Option('--gateway <url>', 'Pushgateway base URL').env('OPEN_NOTIFY_PUSHGATEWAY').makeOptionMandatory().argParser(o.arg(o.parseHttpUrl)))
+    .addOption(new Option('--gateway <url>', 'Pushgateway base URL').env('OPEN_NOTIFY_PUSHGATEWAY').makeOptionMandatory().argParser(o.arg(parseHttpUrl)))
     .addOption(
-      new Option('--job <name>', 'job label of the pushed group').default('open_notify').argParser(
-        o.arg((text) => {
-          if (text.trim() === '' || text.includes('/')) throw new Error('expected a non-empty name without /');
-          return text;
-        }),
-      ),
+      new Option('--job <name>', 'job label of the pushed group').default('open_notify').argParser(o.arg(parseJobName)),
     )
     .addOption(o.labelOption('--grouping <name=value>', 'further grouping key label (repeatable; an empty value is allowed)', GROUPING_RESERVED, true))
     .addHelpText(
@@ -165,7 +151,7 @@ in the log line).
       new Option('--runbook-url <base>', "where each alert's runbook_url points, #<alert name> appended (a fork, an internal wiki)")
         .env('OPEN_NOTIFY_RUNBOOK_URL')
         .default(RULE_DEFAULTS.runbookUrl, 'the runbook in docs/, on GitHub')
-        .argParser(o.arg((v) => o.parseHttpUrl(v, true))),
+        .argParser(o.arg((v) => parseHttpUrl(v, true))),
     )
     .action((r: o.CrossCheckOpt & { output: string; downFor: number; staleAfter: number; frozenAfter: number; fileStaleAfter: number; textfileName: string; maxPositionError: number; peopleWrongFor: number; selector: string; runbookUrl: string }, cmd: Command) => {
       const crossCheck = o.crossCheckOn(r, cmd) ? { crossCheck: { maxPositionErrorMeters: r.maxPositionError, peopleWrongForMs: r.peopleWrongFor } } : {};
@@ -179,12 +165,7 @@ in the log line).
     .addOption(o.outputOption('write it to this file instead of standard output', '-'))
     .addOption(new Option('--title <title>', 'dashboard title').default(DASHBOARD_DEFAULTS.title))
     .addOption(
-      new Option('--uid <uid>', 'dashboard uid, stable across imports (1-40 of A-Z a-z 0-9 - _)').default(DASHBOARD_DEFAULTS.uid).argParser(
-        o.arg((v) => {
-          if (!/^[A-Za-z0-9_-]{1,40}$/.test(v)) throw new Error('expected 1 to 40 characters of A-Z a-z 0-9 - _');
-          return v;
-        }),
-      ),
+      new Option('--uid <uid>', 'dashboard uid, stable across imports (1-40 of A-Z a-z 0-9 - _)').default(DASHBOARD_DEFAULTS.uid).argParser(o.arg(parseUid)),
     )
     .addOption(o.selectorOption())
     .addOption(o.textfileNameOption(DASHBOARD_DEFAULTS.textfileName))

@@ -1,11 +1,11 @@
-// The options more than one command takes, and the parsers behind them. Each
-// parser throws an Error saying what is accepted; arg() adds the option's name.
+// The options more than one command takes. Their values are parsed by
+// values.ts, whose errors say what is accepted; arg() adds the option's name.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { CollectConfig, Listen, LogConfig, Trigger } from './config';
+import type { CollectConfig, LogConfig } from './config';
 import { ExitCode, defaults } from './config';
 import { LOG_LEVELS } from '../lib/log';
 import { OWN_LABELS } from '../contract/metrics';
-import { parseBytes, parseCount, parseCron, parseDuration, parseLabel } from './units';
+import { parseBytes, parseCount, parseDuration, parseHttpUrl, parseLabel, parseListen, parseOutput, parseSelector, parseTextfileName } from './values';
 
 /** Wraps a unit parser so commander reports "option '--x' argument 'y' is invalid. <why>". */
 export function arg<T>(parse: (text: string) => T): (value: string) => T {
@@ -21,64 +21,6 @@ export function arg<T>(parse: (text: string) => T): (value: string) => T {
 /** An option whose default is given as typed (shown in --help) and parsed as the flag would be. */
 export const parsedOption = <T>(flags: string, description: string, def: string, parse: (text: string) => T) =>
   new Option(flags, description).default(parse(def), def).argParser(arg(parse));
-
-/** An absolute http(s) URL; a query or fragment only where `withFragment` (a runbook base, whose fragment the alert's replaces). */
-export function parseHttpUrl(text: string, withFragment = false): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new Error('expected an absolute http:// or https:// URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('expected an http:// or https:// URL');
-  if (!withFragment && (url.search || url.hash)) throw new Error('the URL must not have a query or fragment');
-  // new URL() reads "http://host:" as the scheme's port: an unset shell variable, more likely than a meant :80.
-  if (/^[a-z]+:\/\/[^/?#]*:(?=[/?#]|$)/i.test(text)) throw new Error('the port after ":" is empty');
-  return text;
-}
-
-function parseOutput(text: string): string {
-  if (text.trim() === '') throw new Error('expected a file path or - for standard output');
-  // `-o dir/` names a directory; writing a file called `dir` instead would surprise.
-  if (text.endsWith('/')) throw new Error('expected a file path, not a directory (it ends in /)');
-  // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  if (/[\u0000-\u001f\u007f]/.test(text)) throw new Error('it has a control character; a file name for node_exporter should have none');
-  return text;
-}
-
-/** `[host]:port`: `:8899`, `127.0.0.1:8899`, `[::1]:8899`, `localhost:8899`. */
-export function parseListen(text: string): Listen {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
-  if (!m) throw new Error('expected [host]:port, e.g. :8899 or 127.0.0.1:8899');
-  const port = Number(m[3]);
-  if (port > 65535) throw new Error(`port ${port} is out of range`);
-  const host = m[1] ?? (m[2] || undefined);
-  return host === undefined ? { port } : { host, port };
-}
-
-/** A duration (`15s`, at least 1s) or a node-cron expression (fields separated by spaces). */
-export function parseRefresh(text: string): Trigger {
-  if (!/\s/.test(text.trim())) {
-    const ms = parseDuration(text);
-    if (ms < 1000) throw new Error('refresh must be at least 1s');
-    return { everyMs: ms };
-  }
-  return { cron: parseCron(text) };
-}
-
-/** `job="node"`, `job='node',env=~"prod|lab"`: PromQL label matchers, written back in canonical form. */
-function parseSelector(text: string): string {
-  // Loaded by rules and dashboard only: the parser stays out of a one-shot's start.
-  const promql = require('../mixin/promql') as typeof import('../mixin/promql');
-  return promql.formatMatchers(promql.parseSelector(text));
-}
-
-function parseTextfileName(v: string): string {
-  if (!v.endsWith('.prom') || v === '.prom' || v.includes('/')) throw new Error('expected a file name ending in .prom, without a directory');
-  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(v)) throw new Error('the file name has a control character (a newline, a tab, …)');
-  return v;
-}
 
 export const listenOption = (description: string) =>
   parsedOption('--web.listen-address <[host]:port>', description, ':8899', parseListen).env('OPEN_NOTIFY_WEB_LISTEN_ADDRESS');

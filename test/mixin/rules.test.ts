@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { METRICS } from '../../src/contract/metrics';
 import { formatDuration } from '../../src/lib/duration';
 import { alertRules, githubAnchor, RULE_DEFAULTS } from '../../src/mixin/rules';
-import { parseDuration } from '../../src/config/units';
+import { parseDuration } from '../../src/config/values';
 import { requireBinary, ROOT, runCli, tempDir } from '../support/helpers';
 
 /** Writes `yaml` as rules.yml beside a copy of test/rules/<unitTests>, as the unit tests expect. */

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { parseBytes, parseCount, parseDuration, parseLabel } from '../../src/config/units';
+import { parseBytes, parseCount, parseDuration, parseLabel } from '../../src/config/values';
 
 describe('parseDuration', () => {
   it('accepts ms, s, m and h, with fractions', () => {

@@ -1,7 +1,8 @@
-// Parsers for the values operators type: durations, byte sizes, counts and
-// label pairs. Each throws an Error whose message says what is accepted;
-// the caller adds the option's name.
-
+// Every value an operator types, parsed: durations, sizes, distances,
+// counts, label pairs, cron expressions, time zones, URLs, addresses, paths,
+// names and selectors. Each parser throws an Error whose message says what
+// is accepted; the caller adds the option's name.
+import type { Listen, Trigger } from './config';
 import { parseDuration as duration } from '../lib/duration';
 
 /** `500ms`, `5s`, `1.5s`, `1m`, `1m30s` → milliseconds (> 0, ≤ 24 h). */
@@ -111,4 +112,83 @@ export function parseTimezone(tz: string): string {
   } catch {
     throw new Error(`unknown time zone "${tz}"`);
   }
+}
+
+/** An absolute http(s) URL; a query or fragment only where `withFragment` (a runbook base, whose fragment the alert's replaces). */
+export function parseHttpUrl(text: string, withFragment = false): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error('expected an absolute http:// or https:// URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('expected an http:// or https:// URL');
+  if (!withFragment && (url.search || url.hash)) throw new Error('the URL must not have a query or fragment');
+  // new URL() reads "http://host:" as the scheme's port: an unset shell variable, more likely than a meant :80.
+  if (/^[a-z]+:\/\/[^/?#]*:(?=[/?#]|$)/i.test(text)) throw new Error('the port after ":" is empty');
+  return text;
+}
+
+export function parseOutput(text: string): string {
+  if (text.trim() === '') throw new Error('expected a file path or - for standard output');
+  // `-o dir/` names a directory; writing a file called `dir` instead would surprise.
+  if (text.endsWith('/')) throw new Error('expected a file path, not a directory (it ends in /)');
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw new Error('it has a control character; a file name for node_exporter should have none');
+  return text;
+}
+
+/** `[host]:port`: `:8899`, `127.0.0.1:8899`, `[::1]:8899`, `localhost:8899`. */
+export function parseListen(text: string): Listen {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  if (!m) throw new Error('expected [host]:port, e.g. :8899 or 127.0.0.1:8899');
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`port ${port} is out of range`);
+  const host = m[1] ?? (m[2] || undefined);
+  return host === undefined ? { port } : { host, port };
+}
+
+/** A duration (`15s`, at least 1s) or a node-cron expression (fields separated by spaces). */
+export function parseRefresh(text: string): Trigger {
+  if (!/\s/.test(text.trim())) {
+    const ms = parseDuration(text);
+    if (ms < 1000) throw new Error('refresh must be at least 1s');
+    return { everyMs: ms };
+  }
+  return { cron: parseCron(text) };
+}
+
+/** `job="node"`, `job='node',env=~"prod|lab"`: PromQL label matchers, written back in canonical form. */
+export function parseSelector(text: string): string {
+  // Loaded by rules and dashboard only: the parser stays out of a one-shot's start.
+  const promql = require('../mixin/promql') as typeof import('../mixin/promql');
+  return promql.formatMatchers(promql.parseSelector(text));
+}
+
+export function parseTextfileName(v: string): string {
+  if (!v.endsWith('.prom') || v === '.prom' || v.includes('/')) throw new Error('expected a file name ending in .prom, without a directory');
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(v)) throw new Error('the file name has a control character (a newline, a tab, …)');
+  return v;
+}
+
+/** Paths serve answers itself; --web.telemetry-path may not take one. */
+const OWN_PATHS = ['/', '/healthz', '/-/healthy', '/-/ready'];
+
+export function parseTelemetryPath(text: string): string {
+  if (!/^\/[^\s?#]*$/.test(text)) throw new Error('expected a path starting with /, without spaces, ? or #');
+  if (OWN_PATHS.includes(text)) throw new Error(`${text} is one of serve's own paths (${OWN_PATHS.join(' ')})`);
+  return text;
+}
+
+/** A Pushgateway job name: it is a path segment of the push URL. */
+export function parseJobName(text: string): string {
+  if (text.trim() === '' || text.includes('/')) throw new Error('expected a non-empty name without /');
+  return text;
+}
+
+/** A Grafana dashboard uid. */
+export function parseUid(text: string): string {
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(text)) throw new Error('expected 1 to 40 characters of A-Z a-z 0-9 - _');
+  return text;
 }
