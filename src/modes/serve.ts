@@ -46,7 +46,7 @@ export async function runServe(cfg: ServeConfig, deps: RunDeps): Promise<number>
 
   let processRegistry: Registry | undefined;
   if (cfg.processMetrics) {
-    // Only with --process-metrics: default metrics are the costly part of prom-client.
+    // Only with --process-metrics: prom-client's default collectors (an event-loop delay histogram, a GC observer) run only where asked for.
     const RegistryClass = require('prom-client/lib/registry') as typeof Registry;
     const collectDefaultMetrics = require('prom-client/lib/defaultMetrics') as typeof import('prom-client').collectDefaultMetrics;
     processRegistry = new RegistryClass();

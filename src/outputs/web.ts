@@ -90,7 +90,7 @@ export async function listenAndServe(o: WebOptions, handler: (req: IncomingMessa
   const refuse = async (web: WebConfig, req: IncomingMessage, conn: Conn): Promise<[number, RefusedReason, string, Record<string, string>?] | undefined> => {
     if (!allow(web.rateLimit)) return [429, 'rate_limited', 'Too Many Requests\n', { 'retry-after': '1' }];
     if (!auth || web.users.size === 0 || UNAUTHENTICATED_PATHS.includes((req.url ?? '/').split('?')[0])) return undefined;
-    const result = await auth.check(req.headers.authorization, conn.closed.signal);
+    const result = await auth.check(req.headers.authorization, conn.closed.signal, conn.client);
     if (result === 'ok') conn.trusted = true;
     if (result === 'busy') return [429, 'auth_busy', 'too many authentication attempts at once; try again\n', { 'retry-after': '1' }];
     if (result === 'denied') return [401, 'unauthorized', 'unauthorized\n', { 'www-authenticate': 'Basic realm="open-notify-exporter", charset="UTF-8"' }];

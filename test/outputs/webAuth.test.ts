@@ -1,7 +1,8 @@
 // Basic authentication: what a client with each kind of credentials gets,
 // and what bcrypt is asked to do for it (counted through a wrapper around
 // the real library): nothing for an unknown user or a cached success, a
-// few checks at a time in the order they came, and 429 past the queue.
+// few checks at a time, clients in turn and each one's in the order they
+// came, and 429 past the queue.
 import { strict as assert } from 'node:assert';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { createAuthenticator } from '../../src/outputs/webAuth';
@@ -95,6 +96,23 @@ describe('createAuthenticator', () => {
     assert.equal(await login, 'ok');
     for (const g of await Promise.all(guesses)) assert.equal(g, 'denied');
     assert.equal(asked.indexOf('s3cret'), 22);
+  });
+
+  it('clients take turns: a login from another address behind 22 guesses from one is the 4th checked, not the 23rd', async () => {
+    const auth = createAuthenticator(users);
+    hold = true;
+    const guesses = Array.from({ length: 22 }, (_, i) => auth.check(basic('prom', `guess${i}`), open(), '127.0.0.2'));
+    const login = auth.check(basic('prom', 's3cret'), open(), '127.0.0.1');
+    for (let i = 0; i < 2000 && !asked.includes('s3cret'); i++) {
+      await new Promise((r) => setTimeout(r, 1));
+      held.shift()?.();
+    }
+    hold = false;
+    held.forEach((r) => r());
+    assert.equal(await login, 'ok');
+    for (const g of await Promise.all(guesses)) assert.equal(g, 'denied');
+    // Two guesses were running; the guessers' turn came first, then the login's.
+    assert.deepEqual(asked.slice(0, 4), ['guess0', 'guess1', 'guess2', 's3cret']);
   });
 
   it('never more than two checks at once; past 128 waiting an attempt is answered busy at once, and one whose connection closed is never checked', async () => {
