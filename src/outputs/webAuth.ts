@@ -9,7 +9,12 @@ export type AuthResult = 'ok' | 'denied' | 'busy';
 
 /** Checks running at once: half of libuv's four threads, so DNS and file reads still get theirs. */
 const AT_ONCE = 2;
-/** Checks waiting; past it an attempt is answered 429. A flood of 64 clients on one address waits ~2-3 s in it at cost 10. */
+/**
+ * Checks one client may have waiting; past it its attempt is answered 429,
+ * and other clients still take their turns. A flood of 64 connections on one
+ * address waits ~2-3 s in it at cost 10. All clients together stay bounded
+ * by --max-connections times the answers a connection may leave unread.
+ */
 const MAX_WAITING = 128;
 /** Successful (user, hash, password) digests remembered, oldest dropped first. */
 const CACHE_SIZE = 64;
@@ -41,7 +46,6 @@ export function createAuthenticator(users: () => ReadonlyMap<string, string>): A
    * flood (npm run bench, auth, 64 attackers: 3.0 s, against 2 s budgeted).
    */
   const waiting = new Map<string, (() => void)[]>();
-  let waitingCount = 0;
   let running = 0;
   let typicalMs = 60;
 
@@ -51,9 +55,9 @@ export function createAuthenticator(users: () => ReadonlyMap<string, string>): A
       running += 1;
       return true;
     }
-    if (waitingCount >= MAX_WAITING) return false;
-    waitingCount += 1;
-    await new Promise<void>((resolve) => waiting.set(client, [...(waiting.get(client) ?? []), resolve]));
+    const queue = waiting.get(client) ?? [];
+    if (queue.length >= MAX_WAITING) return false;
+    await new Promise<void>((resolve) => waiting.set(client, [...queue, resolve]));
     return true;
   };
   const release = (): void => {
@@ -62,7 +66,6 @@ export function createAuthenticator(users: () => ReadonlyMap<string, string>): A
     const [client, [next, ...rest]] = turn;
     waiting.delete(client);
     if (rest.length > 0) waiting.set(client, rest);
-    waitingCount -= 1;
     next();
   };
 

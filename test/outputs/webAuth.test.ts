@@ -115,7 +115,7 @@ describe('createAuthenticator', () => {
     assert.deepEqual(asked.slice(0, 4), ['guess0', 'guess1', 'guess2', 's3cret']);
   });
 
-  it('never more than two checks at once; past 128 waiting an attempt is answered busy at once, and one whose connection closed is never checked', async () => {
+  it('never more than two checks at once; past 128 waiting from one client its attempt is answered busy at once, and one whose connection closed is never checked', async () => {
     const auth = createAuthenticator(users);
     hold = true;
     const gone = new AbortController();
@@ -126,12 +126,18 @@ describe('createAuthenticator', () => {
     assert.deepEqual(asked, ['a', 'b'], 'two running, the rest waiting');
     // At once: raced against two seconds, so a queue without its cap fails here rather than waits forever.
     assert.equal(await Promise.race([auth.check(basic('prom', 'one too many'), open()), new Promise((r) => setTimeout(() => r('still waiting after 2 s'), 2000))]), 'busy');
+    // Another client's check still waits for its turn: one client's full queue is not everyone's.
+    const other = auth.check(basic('prom', 's3cret'), open(), '127.0.0.3');
+    await new Promise((r) => setImmediate(r));
     gone.abort();
     hold = false;
     held.forEach((r) => r());
+    assert.equal(await other, 'ok');
     assert.equal(await abandoned, 'denied');
     await Promise.all([...first, ...waiting]);
     assert.equal(asked.includes('abandoned'), false);
-    assert.equal(asked.length, 129);
+    assert.equal(asked.length, 130);
+    // The first client's turn went to the abandoned check (never run); the next turn was the other client's.
+    assert.equal(asked.indexOf('s3cret'), 2);
   });
 });
