@@ -15,10 +15,9 @@ export interface Matcher {
 
 /**
  * One matcher: a label name; =, !=, =~ or !~; a value in "…" or '…' whose
- * only escapes are \\ and its own quote, or in `…` with none; no control
- * character in either. That much of
- * PromQL's string grammar means the same to every Prometheus; other escapes,
- * a raw control character or a newline are refused rather than interpreted.
+ * only escapes are \\ and its own quote, or in `…` with none, and no control
+ * character in any. That much of PromQL's string grammar means the same to
+ * every Prometheus: other escapes are refused rather than interpreted.
  */
 // eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const MATCHER = /\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\\x00-\x1f\x7f]|\\["\\])*)"|'((?:[^'\\\x00-\x1f\x7f]|\\['\\])*)'|`([^`\x00-\x1f\x7f]*)`)\s*(?:,|$)/y;
