@@ -58,15 +58,17 @@ export function createAuthenticator(users: () => ReadonlyMap<string, string>): A
     }
     const queue = waiting.get(client) ?? [];
     if (queue.length >= MAX_WAITING) return false;
-    await new Promise<void>((resolve) => waiting.set(client, [...queue, resolve]));
+    if (queue.length === 0) waiting.set(client, queue);
+    await new Promise<void>((resolve) => queue.push(resolve));
     return true;
   };
   const release = (): void => {
     const turn = waiting.entries().next().value;
     if (!turn) return void (running -= 1);
-    const [client, [next, ...rest]] = turn;
+    const [client, queue] = turn;
     waiting.delete(client);
-    if (rest.length > 0) waiting.set(client, rest);
+    const next = queue.shift()!;
+    if (queue.length > 0) waiting.set(client, queue);
     next();
   };
 
