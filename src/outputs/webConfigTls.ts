@@ -2,7 +2,7 @@
 // names for versions, suites and curves, its client-authentication types.
 import type { BlockList } from 'node:net';
 import { resolve } from 'node:path';
-import type { SecureContext, SecureContextOptions, TLSSocket, TlsOptions } from 'node:tls';
+import type { SecureContextOptions, TLSSocket, TlsOptions } from 'node:tls';
 import { bool, fail, list, readFile, section, str, type Obj } from './webConfigRead';
 
 export type ClientAuth = 'NoClientCert' | 'RequestClientCert' | 'RequireAnyClientCert' | 'VerifyClientCertIfGiven' | 'RequireAndVerifyClientCert';
@@ -40,10 +40,8 @@ const TLS13_CIPHERS = new Set(['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384
 const CURVES: Record<string, string> = { CurveP256: 'P-256', CurveP384: 'P-384', CurveP521: 'P-521', X25519: 'X25519' };
 
 export interface TlsServer {
-  /** What the secure context was made from. */
+  /** The server's TLS options, for createServer and, after a reload, setSecureContext. */
   context: SecureContextOptions;
-  /** Made once per read of the files: every new connection gets the current one. */
-  secureContext: SecureContext;
   server: Pick<TlsOptions, 'requestCert' | 'rejectUnauthorized'>;
   clientAuth: ClientAuth;
   /** client_allowed_sans: names compared as text, addresses (IPv4 and IPv6) as addresses. */
@@ -142,10 +140,9 @@ export async function tlsServer(path: string, base: string, raw: unknown, http2:
     ciphers: cipherList,
     ...(curves.length > 0 ? { ecdhCurve: curves.join(':') } : {}),
   };
-  let secureContext: SecureContext;
   try {
-    const { createSecureContext } = require('node:tls') as typeof import('node:tls');
-    secureContext = createSecureContext(context);
+    // Made once here only to refuse what OpenSSL refuses (a key of another certificate) before serving with it.
+    (require('node:tls') as typeof import('node:tls')).createSecureContext(context);
   } catch (err) {
     const why = (err as Error).message;
     const which = /key values mismatch|KEY_VALUES_MISMATCH/i.test(why) ? 'tls_server_config.key_file' : 'tls_server_config';
@@ -156,7 +153,6 @@ export async function tlsServer(path: string, base: string, raw: unknown, http2:
   for (const s of allowedSans) if (isIP(s)) allowedAddresses.addAddress(s, isIP(s) === 6 ? 'ipv6' : 'ipv4');
   return {
     context,
-    secureContext,
     server: { requestCert: clientAuth !== 'NoClientCert', rejectUnauthorized: clientAuth === 'RequireAndVerifyClientCert' },
     clientAuth,
     allowedSans,
